@@ -1,0 +1,77 @@
+/**
+ * The embedded AWS emulator: DynamoDB (dynalite) and SQS + S3 (fauxqs) behind ONE http port, so that a single
+ * `AWS_ENDPOINT_URL` serves every SDK client, exactly as LocalStack does. In-memory; bound to 127.0.0.1 only.
+ *
+ * Requests whose `x-amz-target` header starts with `DynamoDB_` go to dynalite; everything else goes to fauxqs.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import dynalite from "dynalite";
+import { buildApp } from "fauxqs";
+
+export interface EmulatorOptions {
+  /** TCP port; 0 picks a free one. Default 4566, LocalStack's. */
+  readonly port?: number;
+}
+
+export interface RunningEmulator {
+  /** The endpoint to give the SDK, e.g. `http://127.0.0.1:4566`. */
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const HOST = "127.0.0.1";
+
+/**
+ * fauxqs names queues `sqs.<region>.localhost:<port>`, a host that does not resolve everywhere, and the SDK sends SQS
+ * calls to the QueueUrl's host. With an empty `host` its store builds queue URLs from the request's own Host header
+ * (`127.0.0.1:4566`), which always resolves. The store classes are not in the package's export map, so they are
+ * loaded from beside its entry point.
+ */
+async function echoHostStores() {
+  const dist = new URL(".", import.meta.resolve("fauxqs"));
+  const [{ SqsStore }, { SnsStore }, { S3Store }] = await Promise.all([
+    import(new URL("sqs/sqsStore.js", dist).href),
+    import(new URL("sns/snsStore.js", dist).href),
+    import(new URL("s3/s3Store.js", dist).href),
+  ]);
+  const sqsStore = new SqsStore();
+  sqsStore.host = "";
+  return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoHandler = dynamo.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
+
+  const fauxqs = buildApp({ logger: false, stores: await echoHostStores() });
+  await fauxqs.ready();
+
+  const server = createServer((req, res) => {
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string" && target.startsWith("DynamoDB_")) {
+      dynamoHandler(req, res);
+      return;
+    }
+    fauxqs.routing(req, res);
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 4566, HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://${HOST}:${port}`,
+    port,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fauxqs.close();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

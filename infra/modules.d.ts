@@ -1,0 +1,10 @@
+declare module "dynalite" {
+  import type { Server } from "node:http";
+  export default function dynalite(options?: {
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+    path?: string;
+  }): Server;
+}

@@ -1,0 +1,37 @@
+/** Builds the real dependencies: once per cold start in Lambda, once per test suite against the emulator. */
+import { type AwsClients, awsClientOptionsFromEnv, createAwsClients } from "./adapters/aws-clients.ts";
+import { DynamoTaskStore } from "./adapters/dynamo-task-store.ts";
+import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
+import { type Config, readConfig } from "./config.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { type Clock, systemClock } from "./ports.ts";
+import { builtInTaskTypes, TaskTypeRegistry } from "./task-types/registry.ts";
+import type { Dependencies } from "./use-cases/dependencies.ts";
+
+export function buildDependencies(
+  config: Config,
+  clients: AwsClients,
+  options: { logger?: Logger; clock?: Clock; taskTypes?: TaskTypeRegistry } = {},
+): Dependencies {
+  return {
+    config,
+    store: new DynamoTaskStore({ client: clients.dynamo, tableName: config.tasksTable }),
+    queue: new SqsTaskQueue({
+      client: clients.sqs,
+      queueName: config.taskQueueName,
+      deadLetterQueueName: config.deadLetterQueueName,
+    }),
+    taskTypes: options.taskTypes ?? new TaskTypeRegistry(builtInTaskTypes()),
+    services: {},
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? createLogger(),
+  };
+}
+
+let cached: Dependencies | undefined;
+
+/** The process-wide dependencies, from `process.env`, built on first use. */
+export function dependenciesFromEnv(): Dependencies {
+  cached ??= buildDependencies(readConfig(process.env), createAwsClients(awsClientOptionsFromEnv(process.env)));
+  return cached;
+}

@@ -1,0 +1,77 @@
+/**
+ * The small shared layer under the HTTP functions: JSON bodies in, JSON responses out, every error mapped once.
+ * Events are API Gateway HTTP API (payload 2.0), which serverless-offline also produces.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { OffloadError, ValidationError } from "../domain/errors.ts";
+import type { Logger } from "../logger.ts";
+import { errorBody, httpStatusFor } from "./errors.ts";
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Wraps a route: any thrown OffloadError becomes its mapped status; anything else is logged once and is a 500. */
+export function httpHandler(
+  route: (event: HttpEvent) => Promise<HttpResponse>,
+  logger: () => Logger,
+): (event: HttpEvent) => Promise<HttpResponse> {
+  return async (event) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      if (error instanceof OffloadError) {
+        const status = httpStatusFor(error);
+        if (status >= 500) logger().error("request failed", { path: event.rawPath, error });
+        return json(status, errorBody(error.code, error.message, error.details));
+      }
+      logger().error("unexpected error", { path: event.rawPath, error });
+      return json(500, errorBody("internal_error", "Something went wrong on our side; it has been logged."));
+    }
+  };
+}
+
+function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The request's JSON body: checks content type, size (`maxBytes`) and syntax. */
+export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
+  const contentType = header(event, "content-type") ?? "";
+  const mediaType = contentType.split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new OffloadError(
+      "unsupported_media_type",
+      `Send the body as JSON with "content-type: application/json" (got ${JSON.stringify(contentType || "none")}).`,
+    );
+  }
+  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+  if (raw.length > maxBytes) {
+    throw new OffloadError("body_too_large", `The body is ${raw.length} bytes; the limit is ${maxBytes} bytes.`, {
+      details: { bytes: raw.length, limit: maxBytes },
+    });
+  }
+  if (raw.length === 0) throw new ValidationError("invalid_json", "The request body is empty; send a JSON object.");
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new ValidationError("invalid_json", `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function pathParameter(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new ValidationError("invalid_request", `Missing path parameter ${name}.`);
+  return value;
+}

@@ -1,0 +1,53 @@
+/** What a task type is: an input schema, a handler, and the limits it runs under. */
+import type { z } from "zod";
+import type { TaskProgress } from "../domain/task.ts";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.ts";
+
+/** Services a handler may use. Task types that need storage get it here, never by building SDK clients. */
+export interface TaskServices {}
+
+export interface TaskContext {
+  readonly taskId: string;
+  /** 1-based number of this attempt. */
+  readonly attempt: number;
+  /** Aborted when the attempt's time is up (type timeout or the Lambda's remaining time). Handlers must honour it. */
+  readonly signal: AbortSignal;
+  /** Epoch ms at which `signal` fires. */
+  readonly deadline: number;
+  /** Records progress on the task. Calls are throttled (about one write a second); the last one always lands. */
+  reportProgress(progress: TaskProgress): Promise<void>;
+  readonly services: TaskServices;
+}
+
+export interface TaskTypeDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
+  readonly name: string;
+  readonly description: string;
+  /** Validated at enqueue (bad input is a 400 and nothing is written) and parsed again before the handler runs. */
+  readonly input: Schema;
+  readonly handler: (input: z.output<Schema>, context: TaskContext) => Promise<Result>;
+  /** Seconds one attempt may run; capped by the worker's own timeout. */
+  readonly timeoutSeconds: number;
+  readonly retry: RetryPolicy;
+  /** Days the task record (and its results) are kept after creation. */
+  readonly retentionDays: number;
+}
+
+export type AnyTaskType = TaskTypeDefinition<z.ZodType, unknown>;
+
+export interface TaskTypeOptions<Schema extends z.ZodType, Result>
+  extends Omit<TaskTypeDefinition<Schema, Result>, "retry" | "retentionDays" | "timeoutSeconds"> {
+  readonly timeoutSeconds?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly retentionDays?: number;
+}
+
+export function defineTaskType<Schema extends z.ZodType, Result>(
+  options: TaskTypeOptions<Schema, Result>,
+): TaskTypeDefinition<Schema, Result> {
+  return Object.freeze({
+    ...options,
+    timeoutSeconds: options.timeoutSeconds ?? 60,
+    retry: Object.freeze({ ...DEFAULT_RETRY_POLICY, ...options.retry }),
+    retentionDays: options.retentionDays ?? 30,
+  });
+}

@@ -1,0 +1,213 @@
+/**
+ * Run one delivery of a task message: claim the task, run its type's handler under a deadline, record the outcome.
+ * AWS calls for a successful task: the claim and the completion, two conditional UpdateItems (plus the handler's
+ * own I/O and its throttled progress writes).
+ */
+import { randomUUID } from "node:crypto";
+import { OffloadError, RetryableError, toTaskError, TransitionConflictError } from "../domain/errors.ts";
+import { backoffSeconds, hasAttemptsLeft } from "../domain/retry.ts";
+import { isTerminal, TaskStatus } from "../domain/status.ts";
+import type { Task } from "../domain/task.ts";
+import type { TaskMessage } from "../ports.ts";
+import type { AnyTaskType } from "../task-types/task-type.ts";
+import type { Dependencies } from "./dependencies.ts";
+import { ProgressReporter } from "./progress.ts";
+
+export interface Delivery {
+  readonly message: TaskMessage;
+  readonly receiptHandle: string;
+  /** SQS's ApproximateReceiveCount. */
+  readonly receiveCount: number;
+}
+
+export type DeliveryOutcome =
+  /** Done with this message: delete it. */
+  | { readonly kind: "ack"; readonly status: "succeeded" | "failed" | "duplicate" | "gone" }
+  /** Leave the message in the queue; it becomes visible again after `delaySeconds`. */
+  | { readonly kind: "retry"; readonly delaySeconds: number; readonly reason: string };
+
+export interface RunOptions {
+  /** Milliseconds the invocation has left (Lambda's `getRemainingTimeInMillis`). */
+  readonly remainingTimeMs: () => number;
+}
+
+/** Time kept back from the invocation's remaining time to record the outcome after a handler is aborted. */
+const SAFETY_MARGIN_MS = 5_000;
+/** How long a lease outlives the attempt's deadline before another delivery may take the task over. */
+const LEASE_GRACE_MS = 10_000;
+/** Back-off for deliveries that failed on our own infrastructure (throttling, a network error). */
+const INFRASTRUCTURE_RETRY_SECONDS = 10;
+
+export async function runDelivery(delivery: Delivery, deps: Dependencies, options: RunOptions): Promise<DeliveryOutcome> {
+  const { message } = delivery;
+  const log = { taskId: message.id, type: message.type, receiveCount: delivery.receiveCount };
+  const type = deps.taskTypes.find(message.type);
+  if (!type) {
+    deps.logger.error("task type is not deployed; failing the task", log);
+    await abandonQuietly(deps, message, [TaskStatus.Queued, TaskStatus.Retrying], {
+      code: "unknown_task_type",
+      message: `Task type ${JSON.stringify(message.type)} is not deployed on this worker.`,
+      retryable: false,
+    });
+    return { kind: "ack", status: "failed" };
+  }
+
+  const now = deps.clock.now();
+  const deadline = now.getTime() + Math.min(type.timeoutSeconds * 1000, options.remainingTimeMs() - SAFETY_MARGIN_MS);
+  const lease = { token: randomUUID(), expiresAt: deadline + LEASE_GRACE_MS };
+
+  let task: Task;
+  try {
+    task = await deps.store.claim(message, lease, now);
+  } catch (error) {
+    if (error instanceof TransitionConflictError) return onClaimConflict(error.found as Task | undefined, delivery, deps);
+    deps.logger.warn("claim failed; the delivery will be retried", { ...log, error });
+    return retryAfterInfrastructureError(delivery, deps, INFRASTRUCTURE_RETRY_SECONDS);
+  }
+
+  const attemptLog = { ...log, attempt: task.attempt };
+  deps.logger.info("attempt started", attemptLog);
+  const result = await runHandler(type, task, lease.token, deadline, deps);
+
+  try {
+    if (result.ok) {
+      await deps.store.complete(task, lease.token, result.value, deps.clock.now());
+      deps.logger.info("task succeeded", attemptLog);
+      return { kind: "ack", status: "succeeded" };
+    }
+    const error = toTaskError(result.error);
+    if (error.retryable && hasAttemptsLeft(type.retry, task.attempt)) {
+      const delaySeconds = backoffSeconds(type.retry, task.attempt);
+      const failedAt = deps.clock.now();
+      await deps.store.fail(task, lease.token, error, failedAt, new Date(failedAt.getTime() + delaySeconds * 1000));
+      deps.logger.warn("attempt failed; retrying", { ...attemptLog, error: result.error, delaySeconds });
+      await deps.queue.delay(delivery.receiptHandle, delaySeconds);
+      return { kind: "retry", delaySeconds, reason: error.code };
+    }
+    await deps.store.fail(task, lease.token, error, deps.clock.now());
+    deps.logger.error("task failed", { ...attemptLog, error: result.error });
+    await deps.queue.sendToDeadLetter(message, error);
+    return { kind: "ack", status: "failed" };
+  } catch (error) {
+    if (error instanceof TransitionConflictError) {
+      // Our lease was taken over (it expired and another delivery claimed the task): that attempt owns the outcome.
+      deps.logger.warn("lease lost before the outcome was recorded; discarding it", { ...attemptLog, error });
+      return { kind: "ack", status: "duplicate" };
+    }
+    // The outcome could not be written. Come back once the lease has expired, so the next delivery can take over.
+    deps.logger.error("could not record the outcome; the delivery will be retried", { ...attemptLog, error });
+    const untilLeaseExpires = Math.ceil((lease.expiresAt - deps.clock.now().getTime()) / 1000) + 1;
+    return retryAfterInfrastructureError(delivery, deps, Math.max(INFRASTRUCTURE_RETRY_SECONDS, untilLeaseExpires));
+  }
+}
+
+type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+async function runHandler(
+  type: AnyTaskType,
+  task: Task,
+  leaseToken: string,
+  deadline: number,
+  deps: Dependencies,
+): Promise<HandlerResult> {
+  const controller = new AbortController();
+  const timeout = setTimeout(
+    () =>
+      controller.abort(
+        new RetryableError("timeout", `The attempt did not finish within its time limit (${type.timeoutSeconds} s).`),
+      ),
+    Math.max(0, deadline - Date.now()),
+  );
+  const progress = new ProgressReporter({
+    write: (update) => deps.store.reportProgress(task, leaseToken, update, deps.clock.now()),
+    onLeaseLost: (error) => controller.abort(error),
+    logger: deps.logger,
+    taskId: task.id,
+  });
+  // A handler that ignores its signal still loses the race, so the outcome is recorded before the invocation ends.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  try {
+    const input = type.input.parse(task.input);
+    const value = await Promise.race([
+      type.handler(input, {
+        taskId: task.id,
+        attempt: task.attempt,
+        signal: controller.signal,
+        deadline,
+        reportProgress: (update) => progress.report(update),
+        services: deps.services,
+      }),
+      aborted,
+    ]);
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
+  } finally {
+    clearTimeout(timeout);
+    progress.close();
+    aborted.catch(() => {});
+  }
+}
+
+/** The claim was refused: decide from what the task looks like now. */
+async function onClaimConflict(found: Task | undefined, delivery: Delivery, deps: Dependencies): Promise<DeliveryOutcome> {
+  const log = { taskId: delivery.message.id, type: delivery.message.type, receiveCount: delivery.receiveCount };
+  if (!found) {
+    deps.logger.warn("message for a task that does not exist (expired or never written); dropping it", log);
+    return { kind: "ack", status: "gone" };
+  }
+  if (isTerminal(found.status)) {
+    deps.logger.info("duplicate delivery of a finished task; acknowledged", { ...log, status: found.status });
+    return { kind: "ack", status: "duplicate" };
+  }
+  const now = deps.clock.now().getTime();
+  if (found.status === TaskStatus.Running && (found.leaseExpiresAt ?? 0) >= now) {
+    // Another delivery holds the task. Come back when its lease ends: by then it has finished (and this message is
+    // acknowledged as a duplicate), or its worker died (and this message takes the task over).
+    const delaySeconds = Math.ceil(((found.leaseExpiresAt ?? now) - now) / 1000) + 1;
+    deps.logger.info("task is running elsewhere; checking back when its lease ends", { ...log, delaySeconds });
+    await deps.queue.delay(delivery.receiptHandle, delaySeconds);
+    return { kind: "retry", delaySeconds, reason: "task_running_elsewhere" };
+  }
+  // Not terminal, not held, yet not claimable: its attempts are used up (the last worker died mid-attempt).
+  deps.logger.error("attempts exhausted without an outcome; failing the task", { ...log, attempt: found.attempt });
+  const error = {
+    code: "attempts_exhausted",
+    message: `The task's last attempt (${found.attempt} of ${found.maxAttempts}) ended without an outcome: its worker stopped or timed out.`,
+    retryable: false,
+  };
+  const abandoned = await abandonQuietly(deps, delivery.message, [found.status], error);
+  if (abandoned) await deps.queue.sendToDeadLetter(delivery.message, error);
+  return { kind: "ack", status: "failed" };
+}
+
+async function abandonQuietly(
+  deps: Dependencies,
+  message: TaskMessage,
+  expected: readonly TaskStatus[],
+  error: { code: string; message: string; retryable: boolean },
+): Promise<boolean> {
+  try {
+    await deps.store.abandon(message, expected, error, deps.clock.now());
+    return true;
+  } catch (conflict) {
+    if (conflict instanceof TransitionConflictError || conflict instanceof OffloadError) return false;
+    throw conflict;
+  }
+}
+
+async function retryAfterInfrastructureError(
+  delivery: Delivery,
+  deps: Dependencies,
+  delaySeconds: number,
+): Promise<DeliveryOutcome> {
+  await deps.queue.delay(delivery.receiptHandle, delaySeconds).catch((error: unknown) => {
+    deps.logger.warn("could not delay the message; it returns after the queue's visibility timeout", {
+      taskId: delivery.message.id,
+      error,
+    });
+  });
+  return { kind: "retry", delaySeconds, reason: "infrastructure_error" };
+}

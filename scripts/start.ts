@@ -1,0 +1,156 @@
+/**
+ * `npm start`: the whole stack on this machine.
+ *   1. AWS: LocalStack if AWS_ENDPOINT_URL points at one that answers, else the embedded emulator (127.0.0.1:4566).
+ *   2. Resources: created from serverless.yml's own definitions (stage `local`).
+ *   3. HTTP API: serverless-offline on 127.0.0.1:3000.
+ *   4. Worker: the real worker handler behind a local SQS event source, restarted if it dies.
+ * Ctrl-C stops everything it started.
+ *
+ * Ports: OFFLOAD_HTTP_PORT (3000), OFFLOAD_LAMBDA_PORT (3002), OFFLOAD_EMULATOR_PORT (4566).
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { startEmulator, type RunningEmulator } from "../infra/emulator.ts";
+import { provisionStack } from "../infra/provision.ts";
+import { loadServerlessConfig, OFFLINE_AWS_ENV, PROJECT_ROOT, serverlessBin } from "../infra/serverless-config.ts";
+
+const STAGE = "local";
+const region = process.env.AWS_REGION ?? "us-east-1";
+const httpPort = Number(process.env.OFFLOAD_HTTP_PORT ?? 3000);
+const lambdaPort = Number(process.env.OFFLOAD_LAMBDA_PORT ?? 3002);
+const emulatorPort = Number(process.env.OFFLOAD_EMULATOR_PORT ?? 4566);
+
+const children = new Set<ChildProcess>();
+let emulator: RunningEmulator | undefined;
+let stopping = false;
+
+async function main() {
+  const endpoint = await chooseEndpoint();
+  const config = await loadServerlessConfig(STAGE, region);
+  const stack = await provisionStack(config, { endpoint, region });
+  log(`resources ready: ${Object.values(stack.resources).map((r) => r.name).join(", ")}`);
+  if (stack.skipped.length) log(`not supported by this emulator (skipped): ${stack.skipped.join("; ")}`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...OFFLINE_AWS_ENV,
+    AWS_REGION: region,
+    AWS_ENDPOINT_URL: endpoint,
+    ...stack.environment,
+    ...(process.env.AWS_ACCESS_KEY_ID ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID } : {}),
+    ...(process.env.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY } : {}),
+  };
+  const worker = config.functions.worker;
+  const params = (config as unknown as { params: { default: Record<string, unknown> } }).params.default;
+  startWorker({
+    ...env,
+    WORKER_TIMEOUT_SECONDS: String(worker?.timeout ?? 300),
+    LOCAL_WORKER_BATCH_SIZE: String(params.workerBatchSize ?? 10),
+    LOCAL_WORKER_CONCURRENCY: String(Math.min(Number(params.workerMaxConcurrency ?? 4), 4)),
+  });
+  await startApi(env);
+
+  const api = `http://127.0.0.1:${httpPort}`;
+  console.log(`
+Offload is running.
+  API        ${api}
+  AWS        ${endpoint}${emulator ? " (embedded emulator)" : " (from AWS_ENDPOINT_URL)"}
+
+Try it:
+  curl -s -X POST ${api}/tasks -H 'content-type: application/json' -d '{"type":"echo","input":{"message":"hello","sleepMs":2000,"steps":4}}'
+  curl -s ${api}/tasks/<id from the answer>
+
+Ctrl-C stops everything.
+`);
+}
+
+async function chooseEndpoint(): Promise<string> {
+  const configured = process.env.AWS_ENDPOINT_URL;
+  if (configured) {
+    if (await answers(configured)) {
+      log(`using the AWS endpoint from AWS_ENDPOINT_URL: ${configured}`);
+      return configured;
+    }
+    log(`AWS_ENDPOINT_URL=${configured} does not answer; starting the embedded emulator instead`);
+  }
+  emulator = await startEmulator({ port: emulatorPort });
+  log(`embedded emulator listening on ${emulator.endpoint}`);
+  return emulator.endpoint;
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startWorker(env: NodeJS.ProcessEnv) {
+  const child = fork(new URL("./local-worker.ts", import.meta.url), [], {
+    cwd: PROJECT_ROOT,
+    env,
+    execArgv: ["--import", "tsx"],
+    stdio: "inherit",
+  });
+  children.add(child);
+  child.on("exit", (code, signal) => {
+    children.delete(child);
+    if (stopping) return;
+    log(`worker exited (${signal ?? code}); starting a new one, as Lambda would`);
+    setTimeout(() => startWorker(env), 500);
+  });
+}
+
+async function startApi(env: NodeJS.ProcessEnv) {
+  const child = spawn(
+    process.execPath,
+    [serverlessBin(), "offline", "start", "--stage", STAGE, "--httpPort", String(httpPort), "--lambdaPort", String(lambdaPort)],
+    { cwd: PROJECT_ROOT, env, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  children.add(child);
+  child.on("exit", (code, signal) => {
+    children.delete(child);
+    if (!stopping) {
+      log(`the HTTP API (serverless-offline) exited (${signal ?? code}); stopping`);
+      void shutdown(1);
+    }
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await answers(`http://127.0.0.1:${httpPort}/tasks/ping`)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`The HTTP API did not come up on 127.0.0.1:${httpPort} within 60 s.`);
+}
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+  await emulator?.stop();
+  process.exit(code);
+}
+
+function log(message: string) {
+  console.log(`[offload] ${message}`);
+}
+
+process.once("SIGINT", () => void shutdown(0));
+process.once("SIGTERM", () => void shutdown(0));
+main().catch(async (error: unknown) => {
+  console.error(`[offload] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+});
