@@ -5,7 +5,10 @@
  * Requests whose `x-amz-target` header starts with `DynamoDB_` go to dynalite; everything else goes to fauxqs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 
@@ -30,7 +33,7 @@ const HOST = "127.0.0.1";
  * loaded from beside its entry point.
  */
 async function echoHostStores() {
-  const dist = new URL(".", import.meta.resolve("fauxqs"));
+  const dist = pathToFileURL(`${packageDir("fauxqs")}/dist/`);
   const [{ SqsStore }, { SnsStore }, { S3Store }] = await Promise.all([
     import(new URL("sqs/sqsStore.js", dist).href),
     import(new URL("sns/snsStore.js", dist).href),
@@ -39,6 +42,15 @@ async function echoHostStores() {
   const sqsStore = new SqsStore();
   sqsStore.host = "";
   return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
+}
+
+/** Where a package is installed, found as Node would: the nearest node_modules above this file. */
+function packageDir(name: string): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`Package ${name} is not installed.`);
+  }
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

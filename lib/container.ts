@@ -1,6 +1,7 @@
 /** Builds the real dependencies: once per cold start in Lambda, once per test suite against the emulator. */
 import { type AwsClients, awsClientOptionsFromEnv, createAwsClients } from "./adapters/aws-clients.ts";
 import { DynamoTaskStore } from "./adapters/dynamo-task-store.ts";
+import { S3BlobStore } from "./adapters/s3-blob-store.ts";
 import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
 import { type Config, readConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -22,7 +23,7 @@ export function buildDependencies(
       deadLetterQueueName: config.deadLetterQueueName,
     }),
     taskTypes: options.taskTypes ?? new TaskTypeRegistry(builtInTaskTypes()),
-    services: {},
+    services: { blobs: new S3BlobStore({ client: clients.s3, bucket: config.resultsBucket }) },
     clock: options.clock ?? systemClock,
     logger: options.logger ?? createLogger(),
   };

@@ -52,6 +52,52 @@ export interface TaskQueue {
   sendToDeadLetter(message: TaskMessage, reason: TaskErrorInfo): Promise<void>;
 }
 
+export interface BlobHead {
+  readonly bytes: number;
+  readonly contentType?: string | undefined;
+  readonly etag?: string | undefined;
+}
+
+export interface PutBlobOptions {
+  readonly contentType: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface SignedDownloadOptions {
+  readonly expiresInSeconds: number;
+  /** When set, the URL makes browsers save the file under this name (Content-Disposition: attachment). */
+  readonly filename?: string;
+}
+
+export interface SignedUploadOptions {
+  readonly contentType: string;
+  readonly bytes: number;
+  readonly expiresInSeconds: number;
+}
+
+/** What a client needs to upload a file with one HTTP request. */
+export interface SignedUpload {
+  readonly url: string;
+  readonly method: "PUT";
+  /** Headers the client must send exactly (they are part of the signature). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
+}
+
+/** Objects in the results bucket: uploads (task inputs) and results (task outputs). */
+export interface BlobStore {
+  head(key: string): Promise<BlobHead | undefined>;
+  /** The whole object, or undefined if it does not exist. Throws if it exceeds `maxBytes`. */
+  get(key: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer | undefined>;
+  put(key: string, body: Buffer | string, options: PutBlobOptions): Promise<void>;
+  putStream(key: string, body: import("node:stream").Readable, options: PutBlobOptions & { partBytes?: number }): Promise<void>;
+  deleteMany(keys: readonly string[]): Promise<void>;
+  signedDownloadUrl(key: string, options: SignedDownloadOptions): Promise<string>;
+  signedUpload(key: string, options: SignedUploadOptions): Promise<SignedUpload>;
+}
+
 export interface Clock {
   now(): Date;
 }

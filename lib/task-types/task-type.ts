@@ -1,10 +1,14 @@
 /** What a task type is: an input schema, a handler, and the limits it runs under. */
 import type { z } from "zod";
 import type { TaskProgress } from "../domain/task.ts";
+import type { BlobStore } from "../ports.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.ts";
 
 /** Services a handler may use. Task types that need storage get it here, never by building SDK clients. */
-export interface TaskServices {}
+export interface TaskServices {
+  /** The results bucket: read uploads from `uploads/`, write outputs under `results/<taskId>/`. */
+  readonly blobs: BlobStore;
+}
 
 export interface TaskContext {
   readonly taskId: string;
@@ -30,6 +34,11 @@ export interface TaskTypeDefinition<Schema extends z.ZodType = z.ZodType, Result
   readonly retry: RetryPolicy;
   /** Days the task record (and its results) are kept after creation. */
   readonly retentionDays: number;
+  /**
+   * Turns a stored result into what a client sees, e.g. adding short-lived download URLs. Called by the status API;
+   * without it the stored result is shown as is.
+   */
+  readonly presentResult?: (result: Result, services: TaskServices) => Promise<unknown>;
 }
 
 export type AnyTaskType = TaskTypeDefinition<z.ZodType, unknown>;

@@ -5,11 +5,16 @@ import type { Dependencies } from "./dependencies.ts";
 
 export async function getTask(
   id: string,
-  deps: Pick<Dependencies, "store" | "clock">,
+  deps: Pick<Dependencies, "store" | "clock" | "taskTypes" | "services">,
   options: { tenant?: string } = {},
 ): Promise<TaskView> {
   if (!isTaskId(id)) throw new NotFoundError("Task", id);
   const task = await deps.store.get(id, deps.clock.now());
   if (!task || task.tenant !== (options.tenant ?? DEFAULT_TENANT)) throw new NotFoundError("Task", id);
-  return toView(task);
+  const type = deps.taskTypes.find(task.type);
+  const result =
+    task.result !== undefined && task.result !== null && type?.presentResult
+      ? await type.presentResult(task.result, deps.services)
+      : task.result;
+  return toView(task, result);
 }

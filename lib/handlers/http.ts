@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { OffloadError, ValidationError } from "../domain/errors.ts";
 import type { Logger } from "../logger.ts";
-import { errorBody, httpStatusFor } from "./errors.ts";
+import { errorBody, httpStatusFor } from "./http-errors.ts";
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -21,7 +21,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 /** Wraps a route: any thrown OffloadError becomes its mapped status; anything else is logged once and is a 500. */
 export function httpHandler(
   route: (event: HttpEvent) => Promise<HttpResponse>,
-  logger: () => Logger,
+  deps: () => { logger: Logger },
 ): (event: HttpEvent) => Promise<HttpResponse> {
   return async (event) => {
     try {
@@ -29,10 +29,10 @@ export function httpHandler(
     } catch (error) {
       if (error instanceof OffloadError) {
         const status = httpStatusFor(error);
-        if (status >= 500) logger().error("request failed", { path: event.rawPath, error });
+        if (status >= 500) deps().logger.error("request failed", { path: event.rawPath, error });
         return json(status, errorBody(error.code, error.message, error.details));
       }
-      logger().error("unexpected error", { path: event.rawPath, error });
+      deps().logger.error("unexpected error", { path: event.rawPath, error });
       return json(500, errorBody("internal_error", "Something went wrong on our side; it has been logged."));
     }
   };

@@ -1,0 +1,124 @@
+/**
+ * A private copy of Offload's stack for one test file: the resources of serverless.yml's `test` stage, created in the
+ * shared emulator under unique names, and the real dependencies built against them over HTTP.
+ */
+import { randomBytes } from "node:crypto";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { Handler } from "aws-lambda";
+import { inject } from "vitest";
+import { type AwsClients, createAwsClients } from "../../lib/adapters/aws-clients.ts";
+import { readConfig, type Config } from "../../lib/config.ts";
+import { buildDependencies } from "../../lib/container.ts";
+import { silentLogger, type Logger } from "../../lib/logger.ts";
+import type { Clock } from "../../lib/ports.ts";
+import type { TaskTypeRegistry } from "../../lib/task-types/registry.ts";
+import type { Dependencies } from "../../lib/use-cases/dependencies.ts";
+import { createWorkerHandler } from "../../lib/handlers/worker.ts";
+import { type RunningEventSource, startEventSource, type SqsHandler } from "../../infra/local-event-source.ts";
+import { provisionStack, type ProvisionedStack } from "../../infra/provision.ts";
+import type { ServerlessConfig } from "../../infra/serverless-config.ts";
+
+export const REGION = "us-east-1";
+export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+export interface TestStack {
+  readonly endpoint: string;
+  readonly config: Config;
+  readonly environment: Record<string, string>;
+  readonly clients: AwsClients;
+  readonly deps: Dependencies;
+  readonly provisioned: ProvisionedStack;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  /** Runs the real worker handler behind the local SQS event source until the returned source is stopped. */
+  startWorker(options?: { handler?: SqsHandler; concurrency?: number; timeoutSeconds?: number }): RunningEventSource;
+  /** Every item in this stack's table. */
+  scanTasks(): Promise<Record<string, unknown>[]>;
+  /** Visible + in-flight + delayed messages of a queue. */
+  messageCount(queueUrl: string): Promise<number>;
+  /** Receives (and leaves in flight) up to 10 messages of a queue. */
+  receive(queueUrl: string, waitSeconds?: number): Promise<Message[]>;
+}
+
+export interface TestStackOptions {
+  readonly taskTypes?: TaskTypeRegistry;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const endpoint = inject("awsEndpoint");
+  const suffix = randomBytes(4).toString("hex");
+  // Same definitions as the `test` stage, under this file's own names.
+  const template = JSON.parse(
+    inject("serverlessConfig").replaceAll("offload-test-", `offload-test${suffix}-`),
+  ) as ServerlessConfig;
+  const provisioned = await provisionStack(template, { endpoint, region: REGION });
+  const config = readConfig(provisioned.environment);
+  const clients = createAwsClients({ endpoint, region: REGION, credentials: TEST_CREDENTIALS, forcePathStyle: true });
+  const deps = buildDependencies(config, clients, {
+    logger: options.logger ?? silentLogger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.taskTypes ? { taskTypes: options.taskTypes } : {}),
+  });
+  const queue = provisioned.resources.TaskQueue!;
+  const deadLetter = provisioned.resources.TaskDeadLetterQueue!;
+
+  return {
+    endpoint,
+    config,
+    environment: provisioned.environment,
+    clients,
+    deps,
+    provisioned,
+    queueUrl: queue.url!,
+    deadLetterQueueUrl: deadLetter.url!,
+    startWorker(workerOptions = {}) {
+      return startEventSource({
+        client: clients.sqs,
+        queueUrl: queue.url!,
+        queueArn: queue.arn!,
+        region: REGION,
+        handler: workerOptions.handler ?? (createWorkerHandler(() => deps) as Handler as SqsHandler),
+        functionName: "offload-test-worker",
+        timeoutSeconds: workerOptions.timeoutSeconds ?? config.workerTimeoutSeconds,
+        concurrency: workerOptions.concurrency ?? 2,
+        waitTimeSeconds: 1,
+      });
+    },
+    async scanTasks() {
+      const { Items } = await clients.dynamo.send(new ScanCommand({ TableName: config.tasksTable, ConsistentRead: true }));
+      return Items ?? [];
+    },
+    async messageCount(queueUrl) {
+      const { Attributes = {} } = await clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      );
+      return (
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
+    },
+    async receive(queueUrl, waitSeconds = 1) {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      return Messages;
+    },
+  };
+}
