@@ -51,6 +51,8 @@ async function poll(options: EventSourceOptions, signal: AbortSignal): Promise<v
   while (!signal.aborted) {
     let messages: Message[];
     try {
+      // Not aborted on stop: a long poll cut short can still take messages, which would then stay invisible for the
+      // whole visibility timeout. Stopping waits for the poll (at most `waitTimeSeconds`) and runs what it brought.
       const response = await options.client.send(
         new ReceiveMessageCommand({
           QueueUrl: options.queueUrl,
@@ -59,7 +61,6 @@ async function poll(options: EventSourceOptions, signal: AbortSignal): Promise<v
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),
-        { abortSignal: signal },
       );
       messages = response.Messages ?? [];
     } catch (error) {

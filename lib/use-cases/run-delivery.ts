@@ -34,7 +34,7 @@ export interface RunOptions {
 /** Time kept back from the invocation's remaining time to record the outcome after a handler is aborted. */
 const SAFETY_MARGIN_MS = 5_000;
 /** How long a lease outlives the attempt's deadline before another delivery may take the task over. */
-const LEASE_GRACE_MS = 10_000;
+const LEASE_GRACE_MS = 5_000;
 /** Back-off for deliveries that failed on our own infrastructure (throttling, a network error). */
 const INFRASTRUCTURE_RETRY_SECONDS = 10;
 

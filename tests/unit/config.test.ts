@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, readConfig } from "../../lib/config.ts";
+
+const complete = {
+  TASKS_TABLE: "t",
+  TASK_QUEUE_NAME: "q",
+  DEAD_LETTER_QUEUE_NAME: "dlq",
+  RESULTS_BUCKET: "b",
+};
+
+describe("readConfig", () => {
+  it("reads the environment into a frozen object with defaults", () => {
+    const config = readConfig(complete);
+    expect(config).toMatchObject({ tasksTable: "t", taskRetentionDays: 30, maxRequestBytes: 65536 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("names the missing variable", () => {
+    expect(() => readConfig({ ...complete, TASKS_TABLE: undefined })).toThrow(/TASKS_TABLE/);
+  });
+
+  it("spots an unresolved CloudFormation reference", () => {
+    expect(() => readConfig({ ...complete, RESULTS_BUCKET: "[object Object]" })).toThrow(ConfigError);
+  });
+
+  it("refuses a malformed number", () => {
+    expect(() => readConfig({ ...complete, TASK_RETENTION_DAYS: "soon" })).toThrow(/TASK_RETENTION_DAYS/);
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { ALL_STATUSES, canTransition, isTerminal, statusesAllowedBefore, TaskStatus } from "../../lib/domain/status.ts";
+
+describe("task status transitions", () => {
+  it("lets a worker claim queued and retrying tasks, and take over a running one whose lease expired", () => {
+    expect(statusesAllowedBefore(TaskStatus.Running).sort()).toEqual(["queued", "retrying", "running"]);
+  });
+
+  it("ends only from running (or by abandoning a task no attempt holds)", () => {
+    expect(statusesAllowedBefore(TaskStatus.Succeeded)).toEqual(["running"]);
+    expect(statusesAllowedBefore(TaskStatus.Failed).sort()).toEqual(["queued", "retrying", "running"]);
+  });
+
+  it("never leaves a terminal status", () => {
+    for (const from of [TaskStatus.Succeeded, TaskStatus.Failed]) {
+      expect(isTerminal(from)).toBe(true);
+      for (const to of ALL_STATUSES) expect(canTransition(from, to)).toBe(false);
+    }
+  });
+
+  it("does not treat live statuses as terminal", () => {
+    expect([TaskStatus.Queued, TaskStatus.Running, TaskStatus.Retrying].map(isTerminal)).toEqual([false, false, false]);
+  });
+
+  it("cannot go back to queued once a task has started", () => {
+    expect(statusesAllowedBefore(TaskStatus.Queued)).toEqual([]);
+  });
+});
