@@ -1,0 +1,97 @@
+/** What `serverless deploy` would send to CloudFormation, checked from `serverless package` output (offline). */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CloudFormationTemplate, packageService, readTemplate } from "../support/package.ts";
+
+let template: CloudFormationTemplate;
+
+beforeAll(async () => {
+  template = readTemplate(await packageService("dev"));
+}, 180_000);
+
+function resource(logicalId: string) {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`No resource ${logicalId} in the template.`);
+  return found.Properties;
+}
+
+function ofType(type: string) {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+describe("the deployed template", () => {
+  it("runs every function on nodejs22.x", () => {
+    const functions = ofType("AWS::Lambda::Function");
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      expect.arrayContaining(["EnqueueLambdaFunction", "StatusLambdaFunction", "WorkerLambdaFunction"]),
+    );
+    for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe("nodejs22.x");
+  });
+
+  it("feeds the worker from the task queue with partial batch responses", () => {
+    const [[, mapping] = []] = ofType("AWS::Lambda::EventSourceMapping");
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { "Fn::GetAtt": ["TaskQueue", "Arn"] },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: expect.any(Number) },
+    });
+  });
+
+  it("redrives the task queue to the dead-letter queue after maxReceiveCount (default 5)", () => {
+    expect(resource("TaskQueue").RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"] },
+      maxReceiveCount: 5,
+    });
+    expect(resource("TaskQueue").MessageRetentionPeriod).toBe(1_209_600);
+    expect(resource("TaskDeadLetterQueue").MessageRetentionPeriod).toBe(1_209_600);
+  });
+
+  it("keeps the queue's visibility timeout at least 6× the worker's timeout", () => {
+    const workerTimeout = resource("WorkerLambdaFunction").Timeout as number;
+    expect(resource("TaskQueue").VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
+  });
+
+  it("expires task records with TTL and indexes them per tenant", () => {
+    const table = resource("TasksTable");
+    expect(table.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: "expiresAt", Enabled: true });
+    expect(table.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual([
+      "byTenant",
+      "byTenantStatus",
+    ]);
+  });
+
+  it("keeps the results bucket private, encrypted, and expiring", () => {
+    const bucket = resource("ResultsBucket");
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      "AES256",
+    );
+    const rules = bucket.LifecycleConfiguration.Rules as { Id: string; ExpirationInDays?: number }[];
+    expect(rules.find((rule) => rule.Id === "expire-results")?.ExpirationInDays).toBeGreaterThan(0);
+    expect(rules.some((rule) => "AbortIncompleteMultipartUpload" in rule)).toBe(true);
+  });
+
+  it("limits the functions' IAM statements to the stack's own table, queues and bucket", () => {
+    const role = resource("IamRoleLambdaExecution");
+    const statements = role.Policies.flatMap((policy: { PolicyDocument: { Statement: unknown[] } }) =>
+      policy.PolicyDocument.Statement,
+    ) as { Action: string[]; Resource: unknown[] }[];
+    const ours = statements.filter((statement) => !statement.Action.every((action) => action.startsWith("logs:")));
+    const allowed = new Set(["TasksTable", "TaskQueue", "TaskDeadLetterQueue", "ResultsBucket"]);
+    expect(ours.length).toBeGreaterThan(0);
+    for (const statement of ours) {
+      expect(statement.Action.every((action) => !action.includes("*"))).toBe(true);
+      for (const target of statement.Resource) {
+        const named = JSON.stringify(target).match(/"Fn::GetAtt":\["(\w+)"/g) ?? [];
+        expect(named.length, `resource ${JSON.stringify(target)} names no stack resource`).toBeGreaterThan(0);
+        for (const ref of named) expect(allowed).toContain(ref.replace(/.*\["/, "").replace(/"$/, ""));
+      }
+    }
+  });
+});
