@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface EventSourceOptions {
   readonly client: SQSClient;
@@ -76,7 +76,7 @@ async function poll(options: EventSourceOptions, signal: AbortSignal): Promise<v
 
 async function invoke(options: EventSourceOptions, messages: Message[]): Promise<void> {
   const records = messages.map((message) => toRecord(message, options));
-  let response: SQSBatchResponse | undefined | void;
+  let response: SQSBatchResponse | undefined;
   try {
     response = await options.handler({ Records: records }, lambdaContext(options));
   } catch (error) {

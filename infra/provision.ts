@@ -157,7 +157,8 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
         const { Attributes } = await sqs.send(
           new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
         );
-        created[logicalId] = { type: definition.Type, name, url: QueueUrl!, arn: Attributes?.QueueArn! };
+        if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`The emulator returned no URL or ARN for queue ${name}.`);
+        created[logicalId] = { type: definition.Type, name, url: QueueUrl, arn: Attributes.QueueArn };
         return;
       }
       case "AWS::S3::Bucket": {

@@ -9,9 +9,14 @@ export interface CallLog {
 
 export function recordCalls(clients: AwsClients): CallLog {
   const calls: string[] = [];
-  for (const [service, client] of Object.entries(clients)) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
+  const stacks: [string, { add(middleware: unknown, options: unknown): void }][] = [
+    ["dynamo", clients.dynamo.middlewareStack],
+    ["sqs", clients.sqs.middlewareStack],
+    ["s3", clients.s3.middlewareStack],
+  ];
+  for (const [service, stack] of stacks) {
+    stack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
         calls.push(`${service}:${String(context.commandName).replace(/Command$/, "")}`);
         return next(args);
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OffloadError } from "../../lib/domain/errors.ts";
+import type { OffloadError } from "../../lib/domain/errors.ts";
 import { readJsonBody } from "../../lib/handlers/http.ts";
 import { httpEvent } from "../support/events.ts";
 
