@@ -1,0 +1,53 @@
+/**
+ * `npm start` with AWS_ENDPOINT_URL set (the LocalStack path): it must use that endpoint instead of starting its own
+ * emulator. An emulator started here stands in for LocalStack, since Docker cannot run on these machines.
+ */
+import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../infra/emulator.ts";
+import { type RunningApp, startApp } from "../support/app.ts";
+import { eventually } from "../support/wait.ts";
+
+let external: RunningEmulator;
+let app: RunningApp;
+
+beforeAll(async () => {
+  external = await startEmulator({ port: 0 });
+  app = await startApp({ ...process.env, AWS_ENDPOINT_URL: external.endpoint });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await external?.stop();
+});
+
+describe("npm start with AWS_ENDPOINT_URL", () => {
+  it("uses the given endpoint and creates the stack's resources there", async () => {
+    expect(app.output()).toContain(`AWS        ${external.endpoint} (from AWS_ENDPOINT_URL)`);
+    expect(app.output()).not.toContain("embedded emulator listening");
+    const dynamo = new DynamoDBClient({
+      endpoint: external.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const { TableNames } = await dynamo.send(new ListTablesCommand({}));
+    expect(TableNames).toContain("offload-local-tasks");
+  });
+
+  it("runs a task through it", async () => {
+    const response = await fetch(`${app.api}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "echo", input: { message: "via endpoint" } }),
+    });
+    const { id } = (await response.json()) as { id: string };
+    const done = await eventually(
+      async () => {
+        const view = (await (await fetch(`${app.api}/tasks/${id}`)).json()) as { status: string; result: unknown };
+        return view.status === "succeeded" ? view : undefined;
+      },
+      { what: "the task to succeed", timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(done.result).toEqual({ message: "via endpoint", attempt: 1 });
+  });
+});
