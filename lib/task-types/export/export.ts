@@ -8,6 +8,7 @@
  * were never committed, so they are read again: the final object has no duplicated or missing rows.
  */
 import { ContinueLater } from "../../domain/errors.ts";
+import type { RetryPolicy } from "../../domain/retry.ts";
 import type { DatasetPage, DatasetPageRequest } from "../../ports.ts";
 import { defineTaskType, type TaskContext, type TaskServices } from "../task-type.ts";
 import { freshCheckpoint, readCheckpoint } from "./checkpoint.ts";
@@ -34,6 +35,7 @@ export interface ExportTaskOptions {
   readonly deadlineMarginMs?: number;
   /** Seconds one delivery may run (capped by the worker's own timeout). Default 900. */
   readonly timeoutSeconds?: number;
+  readonly retry?: Partial<RetryPolicy>;
   /** Test hook: runs after a part is uploaded, before its checkpoint is saved. */
   readonly onPartUploaded?: (partNumber: number, context: TaskContext) => void | Promise<void>;
 }
@@ -51,7 +53,7 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
     description: "Exports an allow-listed DynamoDB dataset to CSV or JSON Lines, resumably; result: a download link.",
     input: exportInput,
     timeoutSeconds: options.timeoutSeconds ?? 900,
-    retry: { maxAttempts: 3, baseDelaySeconds: 5, factor: 4 },
+    retry: { maxAttempts: 3, baseDelaySeconds: 5, factor: 4, ...options.retry },
     retentionDays: 7,
     async handler(input, context): Promise<ExportResult> {
       const dataset = findDataset(input.dataset);
