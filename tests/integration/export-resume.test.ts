@@ -168,10 +168,11 @@ describe("multi-part exports", () => {
       expect(view.result).toMatchObject({ rows: ROWS });
       const exported = (view.result as { bytes: number }).bytes;
       const peak = Math.max(...samples);
-      // Bound: two parts (the buffer and its concatenation) + two 1 MB pages + the SDK's own buffers: 48 MiB, well
-      // under the ~12 MB × (whole file twice) a non-streaming export would need. See docs/export.md for larger runs.
+      // Bound: 64 MiB of heap + buffers above the baseline, sampled without forcing GC (uncollected garbage counts).
+      // Honest limit: this file (~15 MB) is smaller than the bound, so the test catches gross regressions (e.g. a
+      // copy per row) but cannot by itself tell streaming from buffering the whole file; see docs/export.md.
       expect(exported).toBeGreaterThan(10 * 1024 * 1024);
-      expect(peak).toBeLessThan(48 * 1024 * 1024);
+      expect(peak).toBeLessThan(64 * 1024 * 1024);
     } finally {
       clearInterval(sampler);
     }
