@@ -5,6 +5,8 @@ export interface Config {
   readonly taskQueueName: string;
   readonly deadLetterQueueName: string;
   readonly resultsBucket: string;
+  /** The demo `orders` export dataset's table. */
+  readonly ordersTable: string;
   /** Days a task record is kept when its type says nothing else. */
   readonly taskRetentionDays: number;
   /** The worker function's timeout: no attempt may outlive it. */
@@ -22,6 +24,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     taskQueueName: required(env, "TASK_QUEUE_NAME"),
     deadLetterQueueName: required(env, "DEAD_LETTER_QUEUE_NAME"),
     resultsBucket: required(env, "RESULTS_BUCKET"),
+    ordersTable: required(env, "ORDERS_TABLE"),
     taskRetentionDays: positiveNumber(env, "TASK_RETENTION_DAYS", 30),
     workerTimeoutSeconds: positiveNumber(env, "WORKER_TIMEOUT_SECONDS", 300),
     maxRequestBytes: positiveNumber(env, "MAX_REQUEST_BYTES", 64 * 1024),

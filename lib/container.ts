@@ -1,11 +1,13 @@
 /** Builds the real dependencies: once per cold start in Lambda, once per test suite against the emulator. */
 import { type AwsClients, awsClientOptionsFromEnv, createAwsClients } from "./adapters/aws-clients.ts";
+import { DynamoDatasetReader } from "./adapters/dynamo-dataset-reader.ts";
 import { DynamoTaskStore } from "./adapters/dynamo-task-store.ts";
 import { S3BlobStore } from "./adapters/s3-blob-store.ts";
 import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
 import { type Config, readConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { type Clock, systemClock } from "./ports.ts";
+import { datasetTables } from "./task-types/export/datasets.ts";
 import { builtInTaskTypes, TaskTypeRegistry } from "./task-types/registry.ts";
 import type { Dependencies } from "./use-cases/dependencies.ts";
 
@@ -23,7 +25,10 @@ export function buildDependencies(
       deadLetterQueueName: config.deadLetterQueueName,
     }),
     taskTypes: options.taskTypes ?? new TaskTypeRegistry(builtInTaskTypes()),
-    services: { blobs: new S3BlobStore({ client: clients.s3, bucket: config.resultsBucket }) },
+    services: {
+      blobs: new S3BlobStore({ client: clients.s3, bucket: config.resultsBucket }),
+      datasets: new DynamoDatasetReader({ client: clients.dynamo, tables: datasetTables(config) }),
+    },
     clock: options.clock ?? systemClock,
     logger: options.logger ?? createLogger(),
   };

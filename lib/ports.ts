@@ -37,6 +37,13 @@ export interface TaskStore {
   abandon(ref: TaskRef, expected: readonly TaskStatus[], error: TaskErrorInfo, now: Date): Promise<Task>;
   /** Progress of the running attempt holding `leaseToken`. */
   reportProgress(ref: TaskRef, leaseToken: string, progress: TaskProgress, now: Date): Promise<void>;
+  /** Stores the handler's resumable state on the task (running, holding `leaseToken`); later attempts receive it. */
+  saveCheckpoint(ref: TaskRef, leaseToken: string, checkpoint: unknown, now: Date): Promise<void>;
+  /**
+   * running (holding `leaseToken`) → queued, giving the attempt back (attempt − 1): the handler asked to continue in
+   * a new delivery from its checkpoint, which is kept.
+   */
+  continueLater(ref: TaskRef, leaseToken: string, now: Date): Promise<Task>;
 }
 
 /** What travels through SQS: the task's address and type, never its input (the record is the truth). */
@@ -86,6 +93,12 @@ export interface SignedUpload {
   readonly expiresAt: string;
 }
 
+/** One uploaded part of a multipart upload, as CompleteMultipartUpload wants it. */
+export interface UploadedPart {
+  readonly PartNumber: number;
+  readonly ETag: string;
+}
+
 /** Objects in the results bucket: uploads (task inputs) and results (task outputs). */
 export interface BlobStore {
   head(key: string): Promise<BlobHead | undefined>;
@@ -96,6 +109,66 @@ export interface BlobStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   signedDownloadUrl(key: string, options: SignedDownloadOptions): Promise<string>;
   signedUpload(key: string, options: SignedUploadOptions): Promise<SignedUpload>;
+  /**
+   * Multipart upload under the caller's control (so that it can be resumed from a checkpoint of its parts).
+   * Every part but the last must be at least 5 MiB on S3. Uploading a part number again replaces that part.
+   */
+  createMultipartUpload(key: string, options: PutBlobOptions): Promise<string>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, signal?: AbortSignal): Promise<UploadedPart>;
+  completeMultipartUpload(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
+  /** Discards an upload's parts; an upload that no longer exists is not an error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+}
+
+/** A DynamoDB attribute value in DynamoDB's own JSON form: numbers stay decimal strings, so nothing rounds. */
+export type StoredValue =
+  | { readonly S: string }
+  | { readonly N: string }
+  | { readonly B: Uint8Array }
+  | { readonly BOOL: boolean }
+  | { readonly NULL: boolean }
+  | { readonly M: StoredItem }
+  | { readonly L: readonly StoredValue[] }
+  | { readonly SS: readonly string[] }
+  | { readonly NS: readonly string[] }
+  | { readonly BS: readonly Uint8Array[] };
+
+export type StoredItem = Readonly<Record<string, StoredValue>>;
+
+/** A condition on a dataset's items, with DynamoDB's placeholders (`#n0`, `:v0`) already bound. */
+export interface DatasetExpression {
+  /** Query on the partition key when set; otherwise the read is a Scan. */
+  readonly keyCondition?: string;
+  readonly filter?: string;
+  readonly names: Readonly<Record<string, string>>;
+  readonly values: Readonly<Record<string, StoredValue>>;
+}
+
+export interface DatasetPageRequest {
+  /** An allow-listed dataset id: the reader knows which table (and only which tables) it stands for. */
+  readonly dataset: string;
+  readonly indexName?: string | undefined;
+  readonly expression?: DatasetExpression | undefined;
+  /** Items to evaluate per page (DynamoDB also stops at 1 MB). */
+  readonly limit: number;
+  /** Where to continue: the previous page's `lastEvaluatedKey`. */
+  readonly startKey?: StoredItem | undefined;
+  readonly signal?: AbortSignal;
+}
+
+export interface DatasetPage {
+  readonly items: readonly StoredItem[];
+  /** Items read from the table for this page, before the filter (DynamoDB's ScannedCount). */
+  readonly scanned: number;
+  /** Undefined on the last page. */
+  readonly lastEvaluatedKey?: StoredItem | undefined;
+}
+
+/** Read access to the allow-listed export datasets, one page at a time. */
+export interface DatasetReader {
+  readPage(request: DatasetPageRequest): Promise<DatasetPage>;
+  /** DynamoDB's ItemCount for the dataset's table: refreshed about every six hours, so an estimate only. */
+  approximateItemCount(dataset: string): Promise<number | undefined>;
 }
 
 export interface Clock {

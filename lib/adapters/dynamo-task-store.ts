@@ -77,7 +77,7 @@ export class DynamoTaskStore implements TaskStore {
         finishedAt: now.toISOString(),
         updatedAt: now.toISOString(),
       },
-      remove: ["leaseToken", "leaseExpiresAt", "error", "nextRunAt"],
+      remove: ["leaseToken", "leaseExpiresAt", "error", "nextRunAt", "checkpoint"],
       ...holdingLease(leaseToken),
       conflict: `Task ${ref.id} is no longer held by this attempt; its result was not recorded`,
     });
@@ -116,6 +116,25 @@ export class DynamoTaskStore implements TaskStore {
       set: { progress, updatedAt: now.toISOString() },
       ...holdingLease(leaseToken),
       conflict: `Task ${ref.id} is no longer held by this attempt; progress was not recorded`,
+    });
+  }
+
+  async saveCheckpoint(ref: TaskRef, leaseToken: string, checkpoint: unknown, now: Date): Promise<void> {
+    await this.#transition(ref, {
+      set: { checkpoint, updatedAt: now.toISOString() },
+      ...holdingLease(leaseToken),
+      conflict: `Task ${ref.id} is no longer held by this attempt; its checkpoint was not recorded`,
+    });
+  }
+
+  continueLater(ref: TaskRef, leaseToken: string, now: Date): Promise<Task> {
+    // The attempt is given back: the next claim adds it again, so continuing never uses up the task's attempts.
+    return this.#transition(ref, {
+      set: { status: TaskStatus.Queued, updatedAt: now.toISOString() },
+      add: { attempt: -1 },
+      remove: ["leaseToken", "leaseExpiresAt"],
+      ...holdingLease(leaseToken),
+      conflict: `Task ${ref.id} is no longer held by this attempt; it was not handed on`,
     });
   }
 

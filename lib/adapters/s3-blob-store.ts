@@ -1,5 +1,8 @@
 /** BlobStore on S3: task inputs (uploads) and outputs (results) in the one private results bucket. */
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,11 +10,20 @@ import {
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Readable } from "node:stream";
-import type { BlobHead, BlobStore, PutBlobOptions, SignedDownloadOptions, SignedUpload, SignedUploadOptions } from "../ports.ts";
+import type {
+  BlobHead,
+  BlobStore,
+  PutBlobOptions,
+  SignedDownloadOptions,
+  SignedUpload,
+  SignedUploadOptions,
+  UploadedPart,
+} from "../ports.ts";
 
 export class S3BlobStore implements BlobStore {
   readonly #client: S3Client;
@@ -145,6 +157,63 @@ export class S3BlobStore implements BlobStore {
       headers: { "content-type": options.contentType, "content-length": String(options.bytes) },
       expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
     };
+  }
+
+  async createMultipartUpload(key: string, options: PutBlobOptions): Promise<string> {
+    const { UploadId } = await this.#client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        ContentType: options.contentType,
+        CacheControl: options.cacheControl,
+        ContentDisposition: options.contentDisposition,
+      }),
+      { abortSignal: options.signal },
+    );
+    if (!UploadId) throw new Error(`S3 returned no upload id for ${key}.`);
+    return UploadId;
+  }
+
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    signal?: AbortSignal,
+  ): Promise<UploadedPart> {
+    const { ETag } = await this.#client.send(
+      new UploadPartCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+      }),
+      { abortSignal: signal },
+    );
+    if (!ETag) throw new Error(`S3 returned no ETag for part ${partNumber} of ${key}.`);
+    return { PartNumber: partNumber, ETag };
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void> {
+    await this.#client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+      }),
+    );
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if ((error as { name?: string }).name === "NoSuchUpload" || isMissing(error)) return;
+      throw error;
+    }
   }
 }
 

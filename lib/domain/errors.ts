@@ -60,6 +60,16 @@ export class TransitionConflictError<T = unknown> extends OffloadError {
   }
 }
 
+/**
+ * Not a failure: thrown by a handler that has saved a checkpoint (`context.saveCheckpoint`) and wants to go on in a
+ * new delivery, typically because its time is nearly up. The task goes back to `queued` without using an attempt.
+ */
+export class ContinueLater extends OffloadError {
+  constructor(message = "The handler checkpointed and continues in a new delivery.") {
+    super("continue_later", message, { retryable: true });
+  }
+}
+
 /** A dependency (queue, store) is unavailable: the client may try again later. */
 export class UnavailableError extends OffloadError {
   constructor(code: string, message: string, options: { details?: unknown; cause?: unknown } = {}) {

@@ -2,8 +2,9 @@
  * Task statuses and the one table of legal transitions between them.
  *
  * queued ──claim──▶ running ──▶ succeeded
- *   ▲                  │  └────▶ failed
- *   └──── retrying ◀───┘  (a retryable error with attempts left; claimed again on redelivery)
+ *   ▲ ▲                │  └────▶ failed
+ *   │ └──── retrying ◀─┤  (a retryable error with attempts left; claimed again on redelivery)
+ *   └──────────────────┘  (continue later: the handler checkpointed and yields; no attempt is used up)
  */
 export const TaskStatus = {
   Queued: "queued",
@@ -20,7 +21,14 @@ export const ALL_STATUSES: readonly TaskStatus[] = Object.values(TaskStatus);
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   [TaskStatus.Queued]: [TaskStatus.Running, TaskStatus.Failed],
   // running → running: a new attempt claims a task whose previous lease expired (its worker died).
-  [TaskStatus.Running]: [TaskStatus.Succeeded, TaskStatus.Failed, TaskStatus.Retrying, TaskStatus.Running],
+  // running → queued: the handler saved a checkpoint and asked to continue in a new delivery.
+  [TaskStatus.Running]: [
+    TaskStatus.Succeeded,
+    TaskStatus.Failed,
+    TaskStatus.Retrying,
+    TaskStatus.Running,
+    TaskStatus.Queued,
+  ],
   [TaskStatus.Retrying]: [TaskStatus.Running, TaskStatus.Failed],
   [TaskStatus.Succeeded]: [],
   [TaskStatus.Failed]: [],

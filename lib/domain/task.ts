@@ -37,6 +37,8 @@ export interface Task {
   /** The running attempt's lease: who holds the task, and until when (epoch ms). */
   readonly leaseToken?: string | undefined;
   readonly leaseExpiresAt?: number | undefined;
+  /** A handler's resumable state (TaskContext.saveCheckpoint): internal, never shown to clients. */
+  readonly checkpoint?: unknown;
   /** DynamoDB TTL (epoch seconds): the record disappears some time after this. */
   readonly expiresAt: number;
 }

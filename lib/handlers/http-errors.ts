@@ -10,6 +10,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   route_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  task_not_finished: 409,
+  no_result_file: 404,
   body_too_large: 413,
   unsupported_media_type: 415,
   queue_unavailable: 503,

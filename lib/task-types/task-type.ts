@@ -1,13 +1,15 @@
 /** What a task type is: an input schema, a handler, and the limits it runs under. */
 import type { z } from "zod";
 import type { TaskProgress } from "../domain/task.ts";
-import type { BlobStore } from "../ports.ts";
+import type { BlobStore, DatasetReader } from "../ports.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.ts";
 
 /** Services a handler may use. Task types that need storage get it here, never by building SDK clients. */
 export interface TaskServices {
   /** The results bucket: read uploads from `uploads/`, write outputs under `results/<taskId>/`. */
   readonly blobs: BlobStore;
+  /** Read-only access to the allow-listed export datasets (lib/task-types/export/datasets.ts). */
+  readonly datasets: DatasetReader;
 }
 
 export interface TaskContext {
@@ -20,6 +22,14 @@ export interface TaskContext {
   readonly deadline: number;
   /** Records progress on the task. Calls are throttled (about one write a second); the last one always lands. */
   reportProgress(progress: TaskProgress): Promise<void>;
+  /** What the last `saveCheckpoint` of an earlier delivery or attempt stored; undefined on a fresh start. */
+  readonly checkpoint: unknown;
+  /**
+   * Stores resumable state on the task: one conditional write holding the lease (throws TransitionConflictError if
+   * the lease was lost, and aborts `signal`). A crash retry receives it as `checkpoint`; so does the delivery after a
+   * handler throws `ContinueLater`.
+   */
+  saveCheckpoint(state: unknown): Promise<void>;
   readonly services: TaskServices;
 }
 
@@ -39,6 +49,11 @@ export interface TaskTypeDefinition<Schema extends z.ZodType = z.ZodType, Result
    * without it the stored result is shown as is.
    */
   readonly presentResult?: (result: Result, services: TaskServices) => Promise<unknown>;
+  /**
+   * Cleans up after the task failed for good (e.g. aborts a multipart upload), given its last checkpoint. Called
+   * once by the worker that recorded the failure; its errors are logged, never thrown.
+   */
+  readonly onFailed?: (checkpoint: unknown, services: TaskServices) => Promise<void>;
 }
 
 export type AnyTaskType = TaskTypeDefinition<z.ZodType, unknown>;

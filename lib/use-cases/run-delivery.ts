@@ -4,7 +4,7 @@
  * own I/O and its throttled progress writes).
  */
 import { randomUUID } from "node:crypto";
-import { OffloadError, RetryableError, toTaskError, TransitionConflictError } from "../domain/errors.ts";
+import { ContinueLater, OffloadError, RetryableError, toTaskError, TransitionConflictError } from "../domain/errors.ts";
 import { backoffSeconds, hasAttemptsLeft } from "../domain/retry.ts";
 import { isTerminal, TaskStatus } from "../domain/status.ts";
 import type { Task } from "../domain/task.ts";
@@ -22,7 +22,7 @@ export interface Delivery {
 
 export type DeliveryOutcome =
   /** Done with this message: delete it. */
-  | { readonly kind: "ack"; readonly status: "succeeded" | "failed" | "duplicate" | "gone" }
+  | { readonly kind: "ack"; readonly status: "succeeded" | "failed" | "duplicate" | "gone" | "continued" }
   /** Leave the message in the queue; it becomes visible again after `delaySeconds`. */
   | { readonly kind: "retry"; readonly delaySeconds: number; readonly reason: string };
 
@@ -75,6 +75,7 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
       deps.logger.info("task succeeded", attemptLog);
       return { kind: "ack", status: "succeeded" };
     }
+    if (result.error instanceof ContinueLater) return await continueInNewDelivery(task, lease.token, delivery, deps);
     const error = toTaskError(result.error);
     if (error.retryable && hasAttemptsLeft(type.retry, task.attempt)) {
       const delaySeconds = backoffSeconds(type.retry, task.attempt);
@@ -84,8 +85,9 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
       await deps.queue.delay(delivery.receiptHandle, delaySeconds);
       return { kind: "retry", delaySeconds, reason: error.code };
     }
-    await deps.store.fail(task, lease.token, error, deps.clock.now());
+    const failed = await deps.store.fail(task, lease.token, error, deps.clock.now());
     deps.logger.error("task failed", { ...attemptLog, error: result.error });
+    await cleanUpAfterFailure(type, failed, deps);
     await deps.queue.sendToDeadLetter(message, error);
     return { kind: "ack", status: "failed" };
   } catch (error) {
@@ -137,6 +139,15 @@ async function runHandler(
         signal: controller.signal,
         deadline,
         reportProgress: (update) => progress.report(update),
+        checkpoint: task.checkpoint,
+        saveCheckpoint: async (state) => {
+          try {
+            await deps.store.saveCheckpoint(task, leaseToken, state, deps.clock.now());
+          } catch (error) {
+            if (error instanceof TransitionConflictError) controller.abort(error);
+            throw error;
+          }
+        },
         services: deps.services,
       }),
       aborted,
@@ -179,8 +190,45 @@ async function onClaimConflict(found: Task | undefined, delivery: Delivery, deps
     retryable: false,
   };
   const abandoned = await abandonQuietly(deps, delivery.message, [found.status], error);
-  if (abandoned) await deps.queue.sendToDeadLetter(delivery.message, error);
+  if (abandoned) {
+    const type = deps.taskTypes.find(found.type);
+    if (type) await cleanUpAfterFailure(type, found, deps);
+    await deps.queue.sendToDeadLetter(delivery.message, error);
+  }
   return { kind: "ack", status: "failed" };
+}
+
+/**
+ * The handler checkpointed and asked to go on later: hand the task back (queued, attempt returned) and queue a fresh
+ * message for it. A fresh message rather than this one made visible again, so that a long run of continuations does
+ * not count towards the queue's maxReceiveCount and end in the dead-letter queue.
+ */
+async function continueInNewDelivery(
+  task: Task,
+  leaseToken: string,
+  delivery: Delivery,
+  deps: Dependencies,
+): Promise<DeliveryOutcome> {
+  const log = { taskId: task.id, type: task.type, attempt: task.attempt };
+  await deps.store.continueLater(task, leaseToken, deps.clock.now());
+  try {
+    await deps.queue.send(delivery.message);
+  } catch (error) {
+    // The task is queued but has no message of its own: bring this one back at once instead.
+    deps.logger.warn("could not queue the continuation; redelivering this message", { ...log, error });
+    return retryAfterInfrastructureError(delivery, deps, 0);
+  }
+  deps.logger.info("task checkpointed; continuing in a new delivery", log);
+  return { kind: "ack", status: "continued" };
+}
+
+async function cleanUpAfterFailure(type: AnyTaskType, task: Task, deps: Dependencies): Promise<void> {
+  if (!type.onFailed || task.checkpoint === undefined) return;
+  try {
+    await type.onFailed(task.checkpoint, deps.services);
+  } catch (error) {
+    deps.logger.warn("clean-up after the failure did not complete", { taskId: task.id, type: task.type, error });
+  }
 }
 
 async function abandonQuietly(
