@@ -6,6 +6,7 @@ const complete = {
   TASK_QUEUE_NAME: "q",
   DEAD_LETTER_QUEUE_NAME: "dlq",
   RESULTS_BUCKET: "b",
+  ORDERS_TABLE: "o",
 };
 
 describe("readConfig", () => {

@@ -22,7 +22,7 @@ describe("task status transitions", () => {
     expect([TaskStatus.Queued, TaskStatus.Running, TaskStatus.Retrying].map(isTerminal)).toEqual([false, false, false]);
   });
 
-  it("cannot go back to queued once a task has started", () => {
-    expect(statusesAllowedBefore(TaskStatus.Queued)).toEqual([]);
+  it("goes back to queued only from running, when an attempt hands its work over to a new delivery", () => {
+    expect(statusesAllowedBefore(TaskStatus.Queued)).toEqual(["running"]);
   });
 });
