@@ -1,6 +1,7 @@
 /** The task types a deployment runs. An unknown type is refused at enqueue. */
 import { ValidationError } from "../domain/errors.ts";
 import { echoTaskType } from "./echo.ts";
+import { thumbnailTaskType } from "./thumbnail/index.ts";
 import type { AnyTaskType } from "./task-type.ts";
 
 export class TaskTypeRegistry {
@@ -38,5 +39,5 @@ export class TaskTypeRegistry {
 
 /** Every task type Offload ships. */
 export function builtInTaskTypes(): AnyTaskType[] {
-  return [echoTaskType as unknown as AnyTaskType];
+  return [echoTaskType as unknown as AnyTaskType, thumbnailTaskType as unknown as AnyTaskType];
 }
