@@ -50,6 +50,7 @@ export function safeFileName(filename: string | undefined, contentType: string):
     .split(/[\\/]/)
     .pop()!
     .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/-{2,}/g, "-")
     .replace(/^[.-]+/, "")
