@@ -61,6 +61,8 @@ describe("upload → thumbnail → download", () => {
     });
     const signedHeaders = new URL(upload.url).searchParams.get("X-Amz-SignedHeaders") ?? "";
     expect(signedHeaders.split(";")).toEqual(expect.arrayContaining(["content-length", "content-type", "host"]));
+    // A checksum signed at presign time would be the empty body's, and real S3 would reject the upload.
+    expect([...new URL(upload.url).searchParams.keys()].filter((name) => /checksum/i.test(name))).toEqual([]);
     expect(Date.parse(upload.expiresAt)).toBeGreaterThan(Date.now());
 
     // 2. Upload the bytes exactly as told.
