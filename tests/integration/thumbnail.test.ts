@@ -221,6 +221,14 @@ describe("thumbnail: bad input fails at the first attempt, leaving nothing behin
     expect(await keysUnder(`results/${view.id}/`)).toEqual([]);
   });
 
+  it("HEIC, with an error naming the format", async () => {
+    const view = await runThumbnail({ source: await upload(fixtures.heic(), "image/heic") });
+
+    expect(view).toMatchObject({ status: "failed", attempt: 1, error: { code: "unsupported_format", retryable: false } });
+    expect(view.error?.message).toContain("HEIC");
+    expect(await keysUnder(`results/${view.id}/`)).toEqual([]);
+  });
+
   it("a missing source", async () => {
     const view = await runThumbnail({ source: "uploads/never-uploaded/photo.jpg" });
 

@@ -2,6 +2,7 @@
  * Image fixtures, generated with sharp on demand (nothing binary is committed). Each is small except where the case
  * needs size; the pixel bomb is a valid PNG declaring 20000x20000 pixels in about 50 KB.
  */
+import { readFileSync } from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 
@@ -79,6 +80,11 @@ export async function tinyPng(width = 64, height = 40): Promise<Buffer> {
 export async function truncatedJpeg(): Promise<Buffer> {
   const whole = await largeJpeg(1200, 800);
   return whole.subarray(0, Math.floor(whole.length / 3));
+}
+
+/** A 64x48 HEIC (HEVC-coded HEIF, as iPhones save photos), carried by the repo: see tests/fixtures/README.md. */
+export function heic(): Buffer {
+  return readFileSync(new URL("../fixtures/tiny.heic", import.meta.url));
 }
 
 export function textFile(): Buffer {
