@@ -18,6 +18,7 @@ const SOURCES = ["serverless.yml", "package.json", "package-lock.json", "tsconfi
 let scratch: string;
 let workerZip: ZipEntry[];
 let workerBundle: string;
+let routes: Record<string, string>;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "offload-package-"));
@@ -34,8 +35,16 @@ beforeAll(async () => {
   });
 
   const template = JSON.parse(await readFile(join(out, "cloudformation-template-update-stack.json"), "utf8")) as {
-    Resources: Record<string, { Type: string; Properties: { Code?: { S3Key: string }; Architectures?: string[] } }>;
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Code?: { S3Key: string }; Architectures?: string[]; RouteKey?: string; Target?: unknown } }
+    >;
   };
+  routes = Object.fromEntries(
+    Object.values(template.Resources)
+      .filter((resource) => resource.Type === "AWS::ApiGatewayV2::Route")
+      .map((resource) => [resource.Properties.RouteKey!, JSON.stringify(resource.Properties.Target)]),
+  );
   const worker = template.Resources.WorkerLambdaFunction;
   expect(worker?.Properties.Architectures).toEqual(["x86_64"]);
   const zipName = worker!.Properties.Code!.S3Key.split("/").pop()!;
@@ -50,6 +59,12 @@ afterAll(async () => {
 function names(pattern: RegExp): string[] {
   return workerZip.filter((entry) => pattern.test(entry.name)).map((entry) => entry.name);
 }
+
+describe("serverless package: the uploads route", () => {
+  it("routes POST /uploads to the uploads function", () => {
+    expect(routes["POST /uploads"]).toContain("HttpApiIntegrationUploads");
+  });
+});
 
 describe("serverless package: sharp in the worker zip", () => {
   it("contains the worker bundle", () => {
