@@ -33,7 +33,13 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     }),
     sqs: new SQSClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: options.forcePathStyle ?? false }),
+    s3: new S3Client({
+      ...common,
+      forcePathStyle: options.forcePathStyle ?? false,
+      // Otherwise (SDK >= 3.729) a presigned PutObject signs the CRC32 of an empty body (x-amz-checksum-crc32=AAAAAA==)
+      // and real S3 rejects every upload through it. The emulator checks no checksum, so only a test on the URL sees it.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    }),
   };
 }
 

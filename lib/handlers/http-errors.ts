@@ -6,6 +6,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_request: 400,
   invalid_input: 400,
   unknown_task_type: 400,
+  unsupported_upload_type: 400,
+  empty_upload: 400,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
@@ -13,6 +15,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   task_not_finished: 409,
   no_result_file: 404,
   body_too_large: 413,
+  upload_too_large: 413,
   unsupported_media_type: 415,
   queue_unavailable: 503,
 };

@@ -2,6 +2,7 @@
 import { ValidationError } from "../domain/errors.ts";
 import { echoTaskType } from "./echo.ts";
 import { exportTaskType } from "./export/export.ts";
+import { thumbnailTaskType } from "./thumbnail/index.ts";
 import type { AnyTaskType } from "./task-type.ts";
 
 export class TaskTypeRegistry {
@@ -39,5 +40,5 @@ export class TaskTypeRegistry {
 
 /** Every task type Offload ships. */
 export function builtInTaskTypes(): AnyTaskType[] {
-  return [echoTaskType as unknown as AnyTaskType, exportTaskType as unknown as AnyTaskType];
+  return [echoTaskType, exportTaskType, thumbnailTaskType] as unknown as AnyTaskType[];
 }
