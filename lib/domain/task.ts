@@ -15,6 +15,20 @@ export interface TaskProgress {
   readonly total?: number | undefined;
 }
 
+/** One entry of a task's history: a status transition (or a note such as a redrive), oldest first. */
+export interface TaskEvent {
+  /** ISO-8601. */
+  readonly at: string;
+  readonly from: TaskStatus | null;
+  readonly to: TaskStatus;
+  readonly attempt: number;
+  readonly error?: TaskErrorInfo | undefined;
+  readonly note?: string | undefined;
+}
+
+/** History is capped: the oldest entries are dropped past this many. */
+export const MAX_HISTORY_EVENTS = 50;
+
 export interface Task {
   readonly id: string;
   readonly tenant: string;
@@ -41,6 +55,10 @@ export interface Task {
   readonly checkpoint?: unknown;
   /** DynamoDB TTL (epoch seconds): the record disappears some time after this. */
   readonly expiresAt: number;
+  /** A `scheduled` task's run time (ISO-8601). */
+  readonly runAt?: string | undefined;
+  /** Every transition, oldest first, at most MAX_HISTORY_EVENTS. */
+  readonly history?: readonly TaskEvent[] | undefined;
 }
 
 const nextUlid = monotonicFactory();
