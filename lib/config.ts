@@ -13,6 +13,14 @@ export interface Config {
   readonly workerTimeoutSeconds: number;
   /** Largest request body the HTTP API accepts. */
   readonly maxRequestBytes: number;
+  /** How often a running attempt proves it is alive (and learns it was cancelled). */
+  readonly heartbeatSeconds: number;
+  /** How long a live task may go unseen by a worker before the sweeper re-sends its message. */
+  readonly strandedAfterSeconds: number;
+  /** Enqueue answers 429 once the queue holds this many messages; 0 = no limit. */
+  readonly maxQueueDepth: number;
+  /** How long an Idempotency-Key keeps returning the task it created. */
+  readonly idempotencyWindowSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -28,6 +36,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     taskRetentionDays: positiveNumber(env, "TASK_RETENTION_DAYS", 30),
     workerTimeoutSeconds: positiveNumber(env, "WORKER_TIMEOUT_SECONDS", 300),
     maxRequestBytes: positiveNumber(env, "MAX_REQUEST_BYTES", 64 * 1024),
+    heartbeatSeconds: positiveNumber(env, "HEARTBEAT_SECONDS", 30),
+    strandedAfterSeconds: positiveNumber(env, "STRANDED_AFTER_SECONDS", 300),
+    maxQueueDepth: nonNegativeNumber(env, "MAX_QUEUE_DEPTH", 0),
+    idempotencyWindowSeconds: positiveNumber(env, "IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600),
   });
 }
 
@@ -48,4 +60,8 @@ function positiveNumber(env: Readonly<Record<string, string | undefined>>, name:
     throw new ConfigError(`Environment variable ${name} must be a positive number, got ${JSON.stringify(raw)}.`);
   }
   return value;
+}
+
+function nonNegativeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  return env[name] === "0" ? 0 : positiveNumber(env, name, fallback);
 }

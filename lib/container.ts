@@ -1,6 +1,7 @@
 /** Builds the real dependencies: once per cold start in Lambda, once per test suite against the emulator. */
 import { type AwsClients, awsClientOptionsFromEnv, createAwsClients } from "./adapters/aws-clients.ts";
 import { DynamoDatasetReader } from "./adapters/dynamo-dataset-reader.ts";
+import { DynamoIdempotencyStore } from "./adapters/dynamo-idempotency-store.ts";
 import { DynamoTaskStore } from "./adapters/dynamo-task-store.ts";
 import { S3BlobStore } from "./adapters/s3-blob-store.ts";
 import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
@@ -18,7 +19,12 @@ export function buildDependencies(
 ): Dependencies {
   return {
     config,
-    store: new DynamoTaskStore({ client: clients.dynamo, tableName: config.tasksTable }),
+    store: new DynamoTaskStore({
+      client: clients.dynamo,
+      tableName: config.tasksTable,
+      timing: { strandedAfterMs: config.strandedAfterSeconds * 1000 },
+    }),
+    idempotency: new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.tasksTable }),
     queue: new SqsTaskQueue({
       client: clients.sqs,
       queueName: config.taskQueueName,

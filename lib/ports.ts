@@ -1,7 +1,7 @@
 /** The interfaces the use cases need from the outside world. Adapters in lib/adapters implement them. */
 import type { TaskErrorInfo } from "./domain/errors.ts";
+import type { Lease } from "./domain/lifecycle.ts";
 import type { Task, TaskProgress } from "./domain/task.ts";
-import type { TaskStatus } from "./domain/status.ts";
 
 /** How a task is addressed for a write: its id, and the tenant that owns it (the write checks both). */
 export interface TaskRef {
@@ -9,41 +9,42 @@ export interface TaskRef {
   readonly tenant: string;
 }
 
-export interface Lease {
-  readonly token: string;
-  /** Epoch ms. */
-  readonly expiresAt: number;
-}
+export type { Lease } from "./domain/lifecycle.ts";
 
 /**
- * Task records. Every status change is one conditional write naming the status it expects; when the condition fails
- * the store throws `TransitionConflictError` carrying the task as found.
+ * Task records. Every change is one conditional write: transitions by the running attempt are guarded by its lease,
+ * all others by the version of the task the caller read. When the guard fails the store throws
+ * `TransitionConflictError` carrying the task as found.
  */
 export interface TaskStore {
   /** Writes a new task; fails if the id exists. */
   create(task: Task): Promise<void>;
   /** Strongly consistent read. Expired tasks (past their TTL) read as undefined. */
   get(id: string, now: Date): Promise<Task | undefined>;
-  /**
-   * queued/retrying, or running with an expired lease → running, attempt + 1, holding `lease`.
-   * Refused when the task has no attempts left.
-   */
-  claim(ref: TaskRef, lease: Lease, now: Date): Promise<Task>;
+  /** Starts an attempt (lib/domain/lifecycle.ts `claimRefusal` says whether it may): running, attempt + 1, `lease`. */
+  claim(task: Task, lease: Lease, now: Date): Promise<Task>;
   /** running (holding `leaseToken`) → succeeded. */
-  complete(ref: TaskRef, leaseToken: string, result: unknown, now: Date): Promise<Task>;
+  complete(task: Task, leaseToken: string, result: unknown, now: Date): Promise<Task>;
   /** running (holding `leaseToken`) → retrying (with `retryAt`) or failed (without). */
-  fail(ref: TaskRef, leaseToken: string, error: TaskErrorInfo, now: Date, retryAt?: Date): Promise<Task>;
-  /** A task no attempt holds (one of `expected`) → failed: its message could not be sent, or its attempts ran out. */
-  abandon(ref: TaskRef, expected: readonly TaskStatus[], error: TaskErrorInfo, now: Date): Promise<Task>;
+  fail(task: Task, leaseToken: string, error: TaskErrorInfo, now: Date, retryAt?: Date): Promise<Task>;
+  /** A task no attempt holds → failed: its message was dead-lettered, or its last attempt died. */
+  abandon(task: Task, error: TaskErrorInfo, now: Date): Promise<Task>;
+  /** running (holding `leaseToken`) → queued, the attempt given back; the checkpoint is kept. */
+  continueLater(task: Task, leaseToken: string, now: Date): Promise<Task>;
+  /** Any live status → cancelled. A running attempt notices at its next heartbeat or progress write. */
+  cancel(task: Task, now: Date): Promise<Task>;
+  /** failed → queued with `attempts` more attempts. */
+  redrive(task: Task, attempts: number, now: Date): Promise<Task>;
+  /** Records that the sweeper re-sent the task's message, and when to look again. */
+  markResent(task: Task, now: Date, note: string): Promise<Task>;
   /** Progress of the running attempt holding `leaseToken`. */
   reportProgress(ref: TaskRef, leaseToken: string, progress: TaskProgress, now: Date): Promise<void>;
   /** Stores the handler's resumable state on the task (running, holding `leaseToken`); later attempts receive it. */
   saveCheckpoint(ref: TaskRef, leaseToken: string, checkpoint: unknown, now: Date): Promise<void>;
-  /**
-   * running (holding `leaseToken`) → queued, giving the attempt back (attempt − 1): the handler asked to continue in
-   * a new delivery from its checkpoint, which is kept.
-   */
-  continueLater(ref: TaskRef, leaseToken: string, now: Date): Promise<Task>;
+  /** The running attempt is alive: extends its lease. Fails (conflict) once the task was cancelled or taken over. */
+  heartbeat(ref: TaskRef, leaseToken: string, lease: Lease, now: Date): Promise<void>;
+  /** Ids of live tasks the sweeper should look at by `now`. */
+  dueForSweep(now: Date, pageSize?: number): AsyncIterable<string>;
 }
 
 /** What travels through SQS: the task's address and type, never its input (the record is the truth). */
@@ -51,8 +52,31 @@ export interface TaskMessage extends TaskRef {
   readonly type: string;
 }
 
+/** What an Idempotency-Key is bound to: the request it was first used with, and the task that request created. */
+export interface IdempotencyRecord {
+  /** A hash of the request (type, input, schedule): the same key with another request is refused. */
+  readonly fingerprint: string;
+  readonly taskId: string;
+  /** Epoch seconds; the key is free again afterwards. */
+  readonly expiresAt: number;
+}
+
+export interface IdempotencyStore {
+  /** Binds `key` to `record` unless it is bound (and not expired) already, in which case the binding is returned. */
+  reserve(
+    tenant: string,
+    key: string,
+    record: IdempotencyRecord,
+    now: Date,
+  ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord }>;
+  /** Frees a key whose task could not be created (only while it is still bound to `taskId`). */
+  release(tenant: string, key: string, taskId: string): Promise<void>;
+}
+
 export interface TaskQueue {
   send(message: TaskMessage, options?: { delaySeconds?: number }): Promise<void>;
+  /** Messages waiting (visible, in flight and delayed), as SQS approximates them; cached for a few seconds. */
+  approximateDepth(): Promise<number>;
   /** Makes a received message visible again after `seconds` (the backoff before its next attempt). */
   delay(receiptHandle: string, seconds: number): Promise<void>;
   /** Parks a message in the dead-letter queue, with why it ended there. */

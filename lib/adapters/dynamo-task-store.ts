@@ -1,36 +1,65 @@
-/** TaskStore on DynamoDB: one item per task, every status change a single conditional UpdateItem. */
+/**
+ * TaskStore on DynamoDB: one item per task. Every change is ONE conditional UpdateItem, guarded either by the task's
+ * version (writes that hold no lease: claim, cancel, redrive, abandon, sweeper) or by the running attempt's lease.
+ * The field changes themselves come from lib/domain/lifecycle.ts.
+ */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { TransitionConflictError, type TaskErrorInfo } from "../domain/errors.ts";
+import { type TaskErrorInfo, TransitionConflictError } from "../domain/errors.ts";
+import {
+  abandonChange,
+  type Change,
+  cancelChange,
+  claimChange,
+  completeChange,
+  continueChange,
+  DEFAULT_TIMING,
+  failChange,
+  initialSweepAt,
+  type Lease,
+  type LifecycleTiming,
+  progressChange,
+  redriveChange,
+  resentChange,
+} from "../domain/lifecycle.ts";
 import { TaskStatus } from "../domain/status.ts";
 import { isExpired, type Task, type TaskProgress } from "../domain/task.ts";
-import type { Lease, TaskRef, TaskStore } from "../ports.ts";
+import type { TaskRef, TaskStore } from "../ports.ts";
 
 /** The key of the `byTenantStatus` index. */
-function tenantStatus(tenant: string, status: TaskStatus): string {
+function tenantStatus(tenant: string, status: string): string {
   return `${tenant}#${status}`;
 }
+
+/** Partition of the sparse `bySweepAt` index: only live tasks carry it. */
+const SWEEP_SHARD = "live";
+
+type Guard = { readonly version: number } | { readonly leaseToken: string };
 
 export class DynamoTaskStore implements TaskStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #timing: LifecycleTiming;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; timing?: LifecycleTiming }) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#timing = options.timing ?? DEFAULT_TIMING;
   }
 
   async create(task: Task): Promise<void> {
+    const sweepAt = initialSweepAt(task, this.#timing);
     await this.#client.send(
       new PutCommand({
         TableName: this.#table,
-        Item: { ...task, tenantStatus: tenantStatus(task.tenant, task.status) },
+        Item: { ...task, tenantStatus: tenantStatus(task.tenant, task.status), sweepAt, sweepShard: SWEEP_SHARD },
         ConditionExpression: "attribute_not_exists(id)",
       }),
     );
@@ -45,147 +74,116 @@ export class DynamoTaskStore implements TaskStore {
     return isExpired(task, now) ? undefined : task;
   }
 
-  claim(ref: TaskRef, lease: Lease, now: Date): Promise<Task> {
-    return this.#transition(ref, {
-      set: {
-        status: TaskStatus.Running,
-        leaseToken: lease.token,
-        leaseExpiresAt: lease.expiresAt,
-        startedAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      },
-      add: { attempt: 1 },
-      remove: ["nextRunAt", "progress"],
-      condition:
-        "attempt < maxAttempts AND (#status IN (:queued, :retrying) OR (#status = :running AND leaseExpiresAt < :nowMs))",
-      values: {
-        ":queued": TaskStatus.Queued,
-        ":retrying": TaskStatus.Retrying,
-        ":running": TaskStatus.Running,
-        ":nowMs": now.getTime(),
-      },
-      conflict: `Task ${ref.id} cannot be claimed`,
-    });
+  claim(task: Task, lease: Lease, now: Date): Promise<Task> {
+    return this.#apply(task, claimChange(task, lease, now, this.#timing), { version: task.version });
   }
 
-  complete(ref: TaskRef, leaseToken: string, result: unknown, now: Date): Promise<Task> {
-    return this.#transition(ref, {
-      set: {
-        status: TaskStatus.Succeeded,
-        result: result ?? null,
-        progress: { percent: 100 },
-        finishedAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      },
-      remove: ["leaseToken", "leaseExpiresAt", "error", "nextRunAt", "checkpoint"],
-      ...holdingLease(leaseToken),
-      conflict: `Task ${ref.id} is no longer held by this attempt; its result was not recorded`,
-    });
+  complete(task: Task, leaseToken: string, result: unknown, now: Date): Promise<Task> {
+    return this.#apply(task, completeChange(task, result, now, this.#timing), { leaseToken });
   }
 
-  fail(ref: TaskRef, leaseToken: string, error: TaskErrorInfo, now: Date, retryAt?: Date): Promise<Task> {
-    const set: Record<string, unknown> = { error, updatedAt: now.toISOString() };
-    if (retryAt) {
-      set.status = TaskStatus.Retrying;
-      set.nextRunAt = retryAt.toISOString();
-    } else {
-      set.status = TaskStatus.Failed;
-      set.finishedAt = now.toISOString();
-    }
-    return this.#transition(ref, {
-      set,
-      remove: ["leaseToken", "leaseExpiresAt"],
-      ...holdingLease(leaseToken),
-      conflict: `Task ${ref.id} is no longer held by this attempt; its failure was not recorded`,
-    });
+  fail(task: Task, leaseToken: string, error: TaskErrorInfo, now: Date, retryAt?: Date): Promise<Task> {
+    return this.#apply(task, failChange(task, error, now, this.#timing, retryAt), { leaseToken });
   }
 
-  abandon(ref: TaskRef, expected: readonly TaskStatus[], error: TaskErrorInfo, now: Date): Promise<Task> {
-    const values = Object.fromEntries(expected.map((status, i) => [`:expected${i}`, status]));
-    return this.#transition(ref, {
-      set: { status: TaskStatus.Failed, error, finishedAt: now.toISOString(), updatedAt: now.toISOString() },
-      remove: ["leaseToken", "leaseExpiresAt", "nextRunAt"],
-      condition: `#status IN (${Object.keys(values).join(", ")})`,
-      values,
-      conflict: `Task ${ref.id} is not in ${expected.join("/")} any more`,
-    });
+  abandon(task: Task, error: TaskErrorInfo, now: Date): Promise<Task> {
+    return this.#apply(task, abandonChange(task, error, now, this.#timing), { version: task.version });
+  }
+
+  continueLater(task: Task, leaseToken: string, now: Date): Promise<Task> {
+    return this.#apply(task, continueChange(task, now, this.#timing), { leaseToken });
+  }
+
+  cancel(task: Task, now: Date): Promise<Task> {
+    return this.#apply(task, cancelChange(task, now, this.#timing), { version: task.version });
+  }
+
+  redrive(task: Task, attempts: number, now: Date): Promise<Task> {
+    return this.#apply(task, redriveChange(task, attempts, now, this.#timing), { version: task.version });
+  }
+
+  markResent(task: Task, now: Date, note: string): Promise<Task> {
+    return this.#apply(task, resentChange(task, now, this.#timing, note), { version: task.version });
   }
 
   async reportProgress(ref: TaskRef, leaseToken: string, progress: TaskProgress, now: Date): Promise<void> {
-    await this.#transition(ref, {
-      set: { progress, updatedAt: now.toISOString() },
-      ...holdingLease(leaseToken),
-      conflict: `Task ${ref.id} is no longer held by this attempt; progress was not recorded`,
-    });
+    await this.#apply(ref, progressChange(progress, now), { leaseToken });
   }
 
   async saveCheckpoint(ref: TaskRef, leaseToken: string, checkpoint: unknown, now: Date): Promise<void> {
-    await this.#transition(ref, {
-      set: { checkpoint, updatedAt: now.toISOString() },
-      ...holdingLease(leaseToken),
-      conflict: `Task ${ref.id} is no longer held by this attempt; its checkpoint was not recorded`,
-    });
+    await this.#apply(ref, { set: { checkpoint, updatedAt: now.toISOString() }, remove: [] }, { leaseToken });
   }
 
-  continueLater(ref: TaskRef, leaseToken: string, now: Date): Promise<Task> {
-    // The attempt is given back: the next claim adds it again, so continuing never uses up the task's attempts.
-    return this.#transition(ref, {
-      set: { status: TaskStatus.Queued, updatedAt: now.toISOString() },
-      add: { attempt: -1 },
-      remove: ["leaseToken", "leaseExpiresAt"],
-      ...holdingLease(leaseToken),
-      conflict: `Task ${ref.id} is no longer held by this attempt; it was not handed on`,
-    });
+  async heartbeat(ref: TaskRef, leaseToken: string, lease: Lease, now: Date): Promise<void> {
+    const set = {
+      leaseExpiresAt: lease.expiresAt,
+      heartbeatAt: now.toISOString(),
+      sweepAt: lease.expiresAt + this.#timing.strandedAfterMs,
+    };
+    await this.#apply(ref, { set, remove: [] }, { leaseToken });
+  }
+
+  async *dueForSweep(now: Date, pageSize = 100): AsyncGenerator<string> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: "bySweepAt",
+          KeyConditionExpression: "sweepShard = :shard AND sweepAt <= :now",
+          ExpressionAttributeValues: { ":shard": SWEEP_SHARD, ":now": now.getTime() },
+          Limit: pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield String(item.id);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   /**
    * One guarded UpdateItem. On a failed condition the task is read back (the emulators lack
    * ReturnValuesOnConditionCheckFailure) and handed to the caller inside the error.
    */
-  async #transition(
-    ref: TaskRef,
-    spec: {
-      set: Record<string, unknown>;
-      add?: Record<string, number>;
-      remove?: readonly string[];
-      condition: string;
-      values: Record<string, unknown>;
-      conflict: string;
-    },
-  ): Promise<Task> {
-    const names: Record<string, string> = { "#status": "status" };
-    const values: Record<string, unknown> = { ...spec.values, ":tenant": ref.tenant };
-    const clauses: string[] = [];
+  async #apply(ref: TaskRef, change: Change, guard: Guard): Promise<Task> {
+    const names: Record<string, string> = { "#version": "version" };
+    const values: Record<string, unknown> = { ":tenant": ref.tenant, ":one": 1 };
+    const set: Record<string, unknown> = { ...change.set };
+    const remove = [...change.remove];
+    if (typeof set.status === "string") set.tenantStatus = tenantStatus(ref.tenant, set.status);
+    if (set.sweepAt !== undefined) set.sweepShard = SWEEP_SHARD;
+    if (remove.includes("sweepAt")) remove.push("sweepShard");
 
-    const sets = Object.entries(spec.set).map(([field, value]) => {
-      names[`#${field}`] = field;
-      values[`:set_${field}`] = value;
-      return `#${field} = :set_${field}`;
+    const sets = Object.entries(set).map(([field, value], i) => {
+      names[`#s${i}`] = field;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
     });
-    if (typeof spec.set.status === "string") {
-      // Keep the index key in step with the status, in the same write.
-      names["#tenantStatus"] = "tenantStatus";
-      values[":tenantStatus"] = tenantStatus(ref.tenant, spec.set.status as TaskStatus);
-      sets.push("#tenantStatus = :tenantStatus");
+    const removes = remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    let condition: string;
+    if ("version" in guard) {
+      condition = "#version = :expectedVersion";
+      values[":expectedVersion"] = guard.version;
+    } else {
+      names["#status"] = "status";
+      condition = "#status = :running AND leaseToken = :leaseToken";
+      values[":running"] = TaskStatus.Running;
+      values[":leaseToken"] = guard.leaseToken;
     }
-    if (sets.length) clauses.push(`SET ${sets.join(", ")}`);
-    const adds = Object.entries(spec.add ?? {}).map(([field, amount]) => {
-      names[`#${field}`] = field;
-      values[`:add_${field}`] = amount;
-      return `#${field} :add_${field}`;
-    });
-    if (adds.length) clauses.push(`ADD ${adds.join(", ")}`);
-    const removes = (spec.remove ?? []).map((field) => {
-      names[`#${field}`] = field;
-      return `#${field}`;
-    });
-    if (removes.length) clauses.push(`REMOVE ${removes.join(", ")}`);
-
     const input: UpdateCommandInput = {
       TableName: this.#table,
       Key: { id: ref.id },
-      UpdateExpression: clauses.join(" "),
-      ConditionExpression: `tenant = :tenant AND (${spec.condition})`,
+      UpdateExpression: [
+        sets.length ? `SET ${sets.join(", ")}` : "",
+        "ADD #version :one",
+        removes.length ? `REMOVE ${removes.join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
+      ConditionExpression: `tenant = :tenant AND ${condition}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnValues: "ALL_NEW",
@@ -196,7 +194,11 @@ export class DynamoTaskStore implements TaskStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const found = await this.#readRaw(ref);
-      throw new TransitionConflictError<Task>(`${spec.conflict} (found: ${found?.status ?? "no task"}).`, found);
+      const expected = "version" in guard ? `version ${guard.version}` : "the attempt's lease";
+      throw new TransitionConflictError<Task>(
+        `Task ${ref.id} changed under this write (expected ${expected}; found ${found ? `${found.status}, version ${found.version}` : "no task"}).`,
+        found,
+      );
     }
   }
 
@@ -208,14 +210,7 @@ export class DynamoTaskStore implements TaskStore {
   }
 }
 
-function holdingLease(leaseToken: string) {
-  return {
-    condition: "#status = :running AND leaseToken = :leaseToken",
-    values: { ":running": TaskStatus.Running, ":leaseToken": leaseToken },
-  };
-}
-
 function fromItem(item: Record<string, unknown>): Task {
-  const { tenantStatus: _indexKey, ...task } = item;
+  const { tenantStatus: _status, sweepShard: _shard, ...task } = item;
   return task as unknown as Task;
 }

@@ -1,12 +1,16 @@
 /** TaskQueue on SQS. Queue URLs are looked up by name once per process (one GetQueueUrl per cold start). */
 import {
   ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { TaskErrorInfo } from "../domain/errors.ts";
 import type { TaskMessage, TaskQueue } from "../ports.ts";
+
+/** How long a queue-depth reading is reused. */
+const DEPTH_CACHE_MS = 2_000;
 
 /** SQS's ceiling for `DelaySeconds`. */
 export const SQS_MAX_DELAY_SECONDS = 15 * 60;
@@ -31,6 +35,29 @@ export class SqsTaskQueue implements TaskQueue {
         DelaySeconds: options.delaySeconds ? Math.min(options.delaySeconds, SQS_MAX_DELAY_SECONDS) : undefined,
       }),
     );
+  }
+
+  #depth: { value: number; at: number } | undefined;
+
+  /** At most one GetQueueAttributes per DEPTH_CACHE_MS per process, however many requests ask. */
+  async approximateDepth(): Promise<number> {
+    if (this.#depth && Date.now() - this.#depth.at < DEPTH_CACHE_MS) return this.#depth.value;
+    const { Attributes = {} } = await this.#client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.#queueUrl(),
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
+    const value =
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+    this.#depth = { value, at: Date.now() };
+    return value;
   }
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {

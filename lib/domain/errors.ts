@@ -7,13 +7,20 @@ export class OffloadError extends Error {
   readonly details: unknown;
   /** Whether running the task again could succeed. Only meaningful for errors raised while running a task. */
   readonly retryable: boolean;
+  /** When a client should try again (the HTTP layer sends it as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, message: string, options: { details?: unknown; cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { details?: unknown; cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.details = options.details;
     this.retryable = options.retryable ?? false;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -70,10 +77,21 @@ export class ContinueLater extends OffloadError {
   }
 }
 
-/** A dependency (queue, store) is unavailable: the client may try again later. */
+/** A dependency (queue, store) is unavailable, or the queue is full: the client may try again later. */
 export class UnavailableError extends OffloadError {
-  constructor(code: string, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { details?: unknown; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(code, message, { ...options, retryable: true });
+  }
+}
+
+/** A request conflicts with the task's state (cancel a finished task, redrive one that has not failed...). */
+export class ConflictError extends OffloadError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(code, message, { details });
   }
 }
 

@@ -59,6 +59,10 @@ export interface Task {
   readonly runAt?: string | undefined;
   /** Every transition, oldest first, at most MAX_HISTORY_EVENTS. */
   readonly history?: readonly TaskEvent[] | undefined;
+  /** Incremented by every write: the guard of writes that hold no lease, and the ETag of the view. */
+  readonly version: number;
+  /** When the sweeper should look at this live task next (epoch ms); absent once the task is finished. */
+  readonly sweepAt?: number | undefined;
 }
 
 const nextUlid = monotonicFactory();
@@ -76,6 +80,8 @@ export function isTaskId(value: string): boolean {
 
 export interface NewTask {
   readonly id: string;
+  /** Run no earlier than this: the task starts `scheduled`. */
+  readonly runAt?: Date | undefined;
   readonly tenant: string;
   readonly type: string;
   readonly input: unknown;
@@ -86,17 +92,24 @@ export interface NewTask {
 
 export function createTask(spec: NewTask): Task {
   const at = spec.now.toISOString();
+  const scheduled = spec.runAt !== undefined && spec.runAt.getTime() > spec.now.getTime();
+  const status = scheduled ? TaskStatus.Scheduled : TaskStatus.Queued;
+  // A scheduled task is kept for its retention after it was due to run.
+  const retentionFrom = scheduled && spec.runAt ? spec.runAt : spec.now;
   return {
     id: spec.id,
     tenant: spec.tenant,
     type: spec.type,
     input: spec.input,
-    status: TaskStatus.Queued,
+    status,
     attempt: 0,
     maxAttempts: spec.maxAttempts,
     createdAt: at,
     updatedAt: at,
-    expiresAt: expiryEpochSeconds(spec.now, spec.retentionDays),
+    ...(scheduled && spec.runAt ? { runAt: spec.runAt.toISOString() } : {}),
+    expiresAt: expiryEpochSeconds(retentionFrom, spec.retentionDays),
+    history: [{ at, from: null, to: status, attempt: 0 }],
+    version: 1,
   };
 }
 
@@ -126,8 +139,10 @@ export interface TaskView {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly nextRunAt: string | null;
+  /** A `scheduled` task's run time. */
+  readonly runAt: string | null;
   readonly expiresAt: string;
-  readonly links: { readonly self: string };
+  readonly links: { readonly self: string; readonly events: string; readonly result: string };
 }
 
 export function toView(task: Task, result: unknown = task.result): TaskView {
@@ -145,7 +160,8 @@ export function toView(task: Task, result: unknown = task.result): TaskView {
     startedAt: task.startedAt ?? null,
     finishedAt: task.finishedAt ?? null,
     nextRunAt: task.nextRunAt ?? null,
+    runAt: task.runAt ?? null,
     expiresAt: new Date(task.expiresAt * 1000).toISOString(),
-    links: { self: `/tasks/${task.id}` },
+    links: { self: `/tasks/${task.id}`, events: `/tasks/${task.id}/events`, result: `/tasks/${task.id}/result` },
   };
 }

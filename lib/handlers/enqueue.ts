@@ -1,13 +1,22 @@
-/** POST /tasks: validate, record and queue a task; answer 202 at once with its view and a Location header. */
+/**
+ * POST /tasks: validate, record and queue a task; answer 202 at once with its view and a Location header.
+ * With an Idempotency-Key seen before (same request), 200 with the task that key created.
+ */
 import { toView } from "../domain/task.ts";
 import type { Dependencies } from "../use-cases/dependencies.ts";
 import { enqueue } from "../use-cases/enqueue.ts";
-import { httpHandler, json, readJsonBody } from "./http.ts";
+import { httpHandler, json, readJsonBody, requestHeader } from "./http.ts";
 
 export function createEnqueueHandler(deps: () => Dependencies) {
   return httpHandler(async (event) => {
     const body = readJsonBody(event, deps().config.maxRequestBytes);
-    const view = toView(await enqueue(body, deps()));
-    return json(202, view, { location: view.links.self });
+    const { task, replayed } = await enqueue(body, deps(), {
+      idempotencyKey: requestHeader(event, "idempotency-key"),
+    });
+    const view = toView(task);
+    return json(replayed ? 200 : 202, view, {
+      location: view.links.self,
+      ...(replayed ? { "idempotent-replayed": "true" } : {}),
+    });
   }, deps);
 }

@@ -18,6 +18,12 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   upload_too_large: 413,
   unsupported_media_type: 415,
   queue_unavailable: 503,
+  queue_full: 429,
+  invalid_idempotency_key: 400,
+  idempotency_key_reused: 422,
+  idempotency_key_in_progress: 409,
+  task_finished: 409,
+  task_not_failed: 409,
 };
 
 export interface ErrorBody {

@@ -30,7 +30,9 @@ export function httpHandler(
       if (error instanceof OffloadError) {
         const status = httpStatusFor(error);
         if (status >= 500) deps().logger.error("request failed", { path: event.rawPath, error });
-        return json(status, errorBody(error.code, error.message, error.details));
+        const headers: Record<string, string> =
+          error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) };
+        return json(status, errorBody(error.code, error.message, error.details), headers);
       }
       deps().logger.error("unexpected error", { path: event.rawPath, error });
       return json(500, errorBody("internal_error", "Something went wrong on our side; it has been logged."));
@@ -38,17 +40,9 @@ export function httpHandler(
   };
 }
 
-function header(event: HttpEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
 /** The request's JSON body: checks content type, size (`maxBytes`) and syntax. */
 export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
-  const contentType = header(event, "content-type") ?? "";
+  const contentType = requestHeader(event, "content-type") ?? "";
   const mediaType = contentType.split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     throw new OffloadError(
@@ -74,4 +68,13 @@ export function pathParameter(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new ValidationError("invalid_request", `Missing path parameter ${name}.`);
   return value;
+}
+
+/** A request header, whatever its case. */
+export function requestHeader(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 /** What the use cases are given. Built once per cold start by lib/container.ts, and by the tests against the emulator. */
 import type { Config } from "../config.ts";
-import type { Clock, TaskQueue, TaskStore } from "../ports.ts";
+import type { Clock, IdempotencyStore, TaskQueue, TaskStore } from "../ports.ts";
 import type { TaskServices } from "../task-types/task-type.ts";
 import type { TaskTypeRegistry } from "../task-types/registry.ts";
 import type { Logger } from "../logger.ts";
@@ -9,6 +9,7 @@ export interface Dependencies {
   readonly config: Config;
   readonly store: TaskStore;
   readonly queue: TaskQueue;
+  readonly idempotency: IdempotencyStore;
   readonly taskTypes: TaskTypeRegistry;
   readonly services: TaskServices;
   readonly clock: Clock;

@@ -1,12 +1,14 @@
 /**
  * Run one delivery of a task message: claim the task, run its type's handler under a deadline, record the outcome.
- * AWS calls for a successful task: the claim and the completion, two conditional UpdateItems (plus the handler's
- * own I/O and its throttled progress writes).
+ * AWS calls for a successful task: one consistent GetItem, then two conditional UpdateItems (the claim and the
+ * completion), plus the handler's own I/O, its throttled progress writes and, past `heartbeatSeconds`, heartbeats.
  */
 import { randomUUID } from "node:crypto";
-import { ContinueLater, OffloadError, RetryableError, toTaskError, TransitionConflictError } from "../domain/errors.ts";
+import { ContinueLater, OffloadError, RetryableError, TransitionConflictError, toTaskError } from "../domain/errors.ts";
 import { backoffSeconds, hasAttemptsLeft } from "../domain/retry.ts";
-import { isTerminal, TaskStatus } from "../domain/status.ts";
+import { claimRefusal } from "../domain/lifecycle.ts";
+import { SQS_MAX_VISIBILITY_SECONDS } from "../domain/retry.ts";
+import { TaskStatus } from "../domain/status.ts";
 import type { Task } from "../domain/task.ts";
 import type { TaskMessage } from "../ports.ts";
 import type { AnyTaskType } from "../task-types/task-type.ts";
@@ -22,7 +24,10 @@ export interface Delivery {
 
 export type DeliveryOutcome =
   /** Done with this message: delete it. */
-  | { readonly kind: "ack"; readonly status: "succeeded" | "failed" | "duplicate" | "gone" | "continued" }
+  | {
+      readonly kind: "ack";
+      readonly status: "succeeded" | "failed" | "cancelled" | "duplicate" | "gone" | "continued" | "rescheduled";
+    }
   /** Leave the message in the queue; it becomes visible again after `delaySeconds`. */
   | { readonly kind: "retry"; readonly delaySeconds: number; readonly reason: string };
 
@@ -41,35 +46,54 @@ const INFRASTRUCTURE_RETRY_SECONDS = 10;
 export async function runDelivery(delivery: Delivery, deps: Dependencies, options: RunOptions): Promise<DeliveryOutcome> {
   const { message } = delivery;
   const log = { taskId: message.id, type: message.type, receiveCount: delivery.receiveCount };
-  const type = deps.taskTypes.find(message.type);
-  if (!type) {
-    deps.logger.error("task type is not deployed; failing the task", log);
-    await abandonQuietly(deps, message, [TaskStatus.Queued, TaskStatus.Retrying], {
-      code: "unknown_task_type",
-      message: `Task type ${JSON.stringify(message.type)} is not deployed on this worker.`,
-      retryable: false,
-    });
-    return { kind: "ack", status: "failed" };
-  }
-
-  const now = deps.clock.now();
-  const deadline = now.getTime() + Math.min(type.timeoutSeconds * 1000, options.remainingTimeMs() - SAFETY_MARGIN_MS);
-  const lease = { token: randomUUID(), expiresAt: deadline + LEASE_GRACE_MS };
 
   let task: Task;
+  let lease: { token: string; expiresAt: number };
+  let deadline: number;
+  let type: AnyTaskType;
   try {
-    task = await deps.store.claim(message, lease, now);
+    const found = await deps.store.get(message.id, deps.clock.now());
+    if (!found || found.tenant !== message.tenant) {
+      deps.logger.warn("message for a task that does not exist (expired or never written); dropping it", log);
+      return { kind: "ack", status: "gone" };
+    }
+    const known = deps.taskTypes.find(found.type);
+    if (!known) {
+      deps.logger.error("task type is not deployed; failing the task", log);
+      await abandonQuietly(deps, found, {
+        code: "unknown_task_type",
+        message: `Task type ${JSON.stringify(found.type)} is not deployed on this worker.`,
+        retryable: false,
+      });
+      return { kind: "ack", status: "failed" };
+    }
+    type = known;
+    const now = deps.clock.now();
+    const refusal = claimRefusal(found, now);
+    if (refusal) return await onRefusal(found, refusal, delivery, deps);
+    deadline = now.getTime() + Math.min(type.timeoutSeconds * 1000, options.remainingTimeMs() - SAFETY_MARGIN_MS);
+    lease = { token: randomUUID(), expiresAt: deadline + LEASE_GRACE_MS };
+    task = await deps.store.claim(found, lease, now);
   } catch (error) {
-    if (error instanceof TransitionConflictError) return onClaimConflict(error.found as Task | undefined, delivery, deps);
+    if (error instanceof TransitionConflictError) {
+      // Someone else changed the task between our read and our claim: look again on the next delivery.
+      deps.logger.info("the task changed while being claimed; redelivering", log);
+      return retryAfterInfrastructureError(delivery, deps, 1);
+    }
     deps.logger.warn("claim failed; the delivery will be retried", { ...log, error });
     return retryAfterInfrastructureError(delivery, deps, INFRASTRUCTURE_RETRY_SECONDS);
   }
 
   const attemptLog = { ...log, attempt: task.attempt };
   deps.logger.info("attempt started", attemptLog);
-  const result = await runHandler(type, task, lease.token, deadline, deps);
+  const result = await runHandler(type, task, lease.token, deadline, delivery, deps);
 
   try {
+    if (!result.ok && isCancellation(result.error)) {
+      deps.logger.info("task was cancelled; the attempt stopped", attemptLog);
+      await cleanUpAfterFailure(type, task, deps);
+      return { kind: "ack", status: "cancelled" };
+    }
     if (result.ok) {
       await deps.store.complete(task, lease.token, result.value, deps.clock.now());
       deps.logger.info("task succeeded", attemptLog);
@@ -92,6 +116,11 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
     return { kind: "ack", status: "failed" };
   } catch (error) {
     if (error instanceof TransitionConflictError) {
+      if (isCancellation(error)) {
+        deps.logger.info("task was cancelled while its attempt ran; the outcome is discarded", attemptLog);
+        await cleanUpAfterFailure(type, task, deps);
+        return { kind: "ack", status: "cancelled" };
+      }
       // Our lease was taken over (it expired and another delivery claimed the task): that attempt owns the outcome.
       deps.logger.warn("lease lost before the outcome was recorded; discarding it", { ...attemptLog, error });
       return { kind: "ack", status: "duplicate" };
@@ -110,9 +139,16 @@ async function runHandler(
   task: Task,
   leaseToken: string,
   deadline: number,
+  delivery: Delivery,
   deps: Dependencies,
 ): Promise<HandlerResult> {
   const controller = new AbortController();
+  const heartbeat = setInterval(() => {
+    void beat(task, leaseToken, deadline, delivery, deps).catch((error: unknown) => {
+      if (error instanceof TransitionConflictError) controller.abort(error);
+      else deps.logger.warn("heartbeat failed; continuing", { taskId: task.id, error });
+    });
+  }, deps.config.heartbeatSeconds * 1000);
   const timeout = setTimeout(
     () =>
       controller.abort(
@@ -157,45 +193,75 @@ async function runHandler(
     return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
   } finally {
     clearTimeout(timeout);
+    clearInterval(heartbeat);
     progress.close();
     aborted.catch(() => {});
   }
 }
 
-/** The claim was refused: decide from what the task looks like now. */
-async function onClaimConflict(found: Task | undefined, delivery: Delivery, deps: Dependencies): Promise<DeliveryOutcome> {
-  const log = { taskId: delivery.message.id, type: delivery.message.type, receiveCount: delivery.receiveCount };
-  if (!found) {
-    deps.logger.warn("message for a task that does not exist (expired or never written); dropping it", log);
-    return { kind: "ack", status: "gone" };
-  }
-  if (isTerminal(found.status)) {
-    deps.logger.info("duplicate delivery of a finished task; acknowledged", { ...log, status: found.status });
-    return { kind: "ack", status: "duplicate" };
-  }
+/**
+ * The running attempt is alive: extend its lease and keep its message invisible until the attempt's deadline has
+ * passed. A conflict means the task was cancelled or taken over; the caller aborts the attempt.
+ */
+async function beat(task: Task, leaseToken: string, deadline: number, delivery: Delivery, deps: Dependencies) {
+  const now = deps.clock.now();
+  await deps.store.heartbeat(task, leaseToken, { token: leaseToken, expiresAt: deadline + LEASE_GRACE_MS }, now);
+  const visibleAgainIn = Math.ceil((deadline + LEASE_GRACE_MS - now.getTime()) / 1000) + 1;
+  await deps.queue.delay(delivery.receiptHandle, Math.min(visibleAgainIn, SQS_MAX_VISIBILITY_SECONDS));
+}
+
+function isCancellation(error: unknown): boolean {
+  return error instanceof TransitionConflictError && (error.found as Task | undefined)?.status === TaskStatus.Cancelled;
+}
+
+/** The task may not start an attempt now: decide what this message means. */
+async function onRefusal(
+  found: Task,
+  refusal: NonNullable<ReturnType<typeof claimRefusal>>,
+  delivery: Delivery,
+  deps: Dependencies,
+): Promise<DeliveryOutcome> {
+  const log = { taskId: found.id, type: found.type, receiveCount: delivery.receiveCount, status: found.status };
   const now = deps.clock.now().getTime();
-  if (found.status === TaskStatus.Running && (found.leaseExpiresAt ?? 0) >= now) {
-    // Another delivery holds the task. Come back when its lease ends: by then it has finished (and this message is
-    // acknowledged as a duplicate), or its worker died (and this message takes the task over).
-    const delaySeconds = Math.ceil(((found.leaseExpiresAt ?? now) - now) / 1000) + 1;
-    deps.logger.info("task is running elsewhere; checking back when its lease ends", { ...log, delaySeconds });
-    await deps.queue.delay(delivery.receiptHandle, delaySeconds);
-    return { kind: "retry", delaySeconds, reason: "task_running_elsewhere" };
+  switch (refusal.reason) {
+    case "finished":
+      deps.logger.info("delivery of a finished task; acknowledged", log);
+      return { kind: "ack", status: "duplicate" };
+    case "held": {
+      // Another delivery holds the task. Come back when its lease ends: by then it has finished (and this message is
+      // acknowledged as a duplicate), or its worker died (and this message takes the task over).
+      const delaySeconds = Math.min(Math.ceil((refusal.until - now) / 1000) + 1, SQS_MAX_VISIBILITY_SECONDS);
+      deps.logger.info("task is running elsewhere; checking back when its lease ends", { ...log, delaySeconds });
+      await deps.queue.delay(delivery.receiptHandle, delaySeconds);
+      return { kind: "retry", delaySeconds, reason: "task_running_elsewhere" };
+    }
+    case "not_due": {
+      const wait = Math.ceil((refusal.runAt - now) / 1000);
+      if (wait > SQS_MAX_VISIBILITY_SECONDS) {
+        // Too far ahead to hold a message for: the sweeper sends a fresh one when the task is nearly due.
+        deps.logger.info("scheduled task is not due; the sweeper will queue it", { ...log, runAt: found.runAt });
+        return { kind: "ack", status: "rescheduled" };
+      }
+      deps.logger.info("scheduled task is not due yet; deferring its message", { ...log, runAt: found.runAt });
+      await deps.queue.delay(delivery.receiptHandle, wait);
+      return { kind: "retry", delaySeconds: wait, reason: "not_due" };
+    }
+    case "exhausted": {
+      // Live, not held, yet no attempts left: the last attempt's worker died without recording an outcome.
+      deps.logger.error("attempts exhausted without an outcome; failing the task", { ...log, attempt: found.attempt });
+      const error = {
+        code: "attempts_exhausted",
+        message: `The task's last attempt (${found.attempt} of ${found.maxAttempts}) ended without an outcome: its worker stopped or timed out.`,
+        retryable: false,
+      };
+      if (await abandonQuietly(deps, found, error)) {
+        const type = deps.taskTypes.find(found.type);
+        if (type) await cleanUpAfterFailure(type, found, deps);
+        await deps.queue.sendToDeadLetter(delivery.message, error);
+      }
+      return { kind: "ack", status: "failed" };
+    }
   }
-  // Not terminal, not held, yet not claimable: its attempts are used up (the last worker died mid-attempt).
-  deps.logger.error("attempts exhausted without an outcome; failing the task", { ...log, attempt: found.attempt });
-  const error = {
-    code: "attempts_exhausted",
-    message: `The task's last attempt (${found.attempt} of ${found.maxAttempts}) ended without an outcome: its worker stopped or timed out.`,
-    retryable: false,
-  };
-  const abandoned = await abandonQuietly(deps, delivery.message, [found.status], error);
-  if (abandoned) {
-    const type = deps.taskTypes.find(found.type);
-    if (type) await cleanUpAfterFailure(type, found, deps);
-    await deps.queue.sendToDeadLetter(delivery.message, error);
-  }
-  return { kind: "ack", status: "failed" };
 }
 
 /**
@@ -233,12 +299,11 @@ async function cleanUpAfterFailure(type: AnyTaskType, task: Task, deps: Dependen
 
 async function abandonQuietly(
   deps: Dependencies,
-  message: TaskMessage,
-  expected: readonly TaskStatus[],
+  task: Task,
   error: { code: string; message: string; retryable: boolean },
 ): Promise<boolean> {
   try {
-    await deps.store.abandon(message, expected, error, deps.clock.now());
+    await deps.store.abandon(task, error, deps.clock.now());
     return true;
   } catch (conflict) {
     if (conflict instanceof TransitionConflictError || conflict instanceof OffloadError) return false;

@@ -56,6 +56,7 @@ describe("the deployed template", () => {
     expect(table.BillingMode).toBe("PAY_PER_REQUEST");
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: "expiresAt", Enabled: true });
     expect(table.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual([
+      "bySweepAt",
       "byTenant",
       "byTenantStatus",
     ]);

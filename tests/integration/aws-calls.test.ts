@@ -1,6 +1,6 @@
 /**
  * The AWS bill of one successful task, counted on the real SDK clients: enqueue makes 2 calls (PutItem + SendMessage),
- * the worker 2 writes (the claim and the completion) besides the handler's own I/O.
+ * the worker one consistent read and 2 writes (the claim and the completion) besides the handler's own I/O.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../lib/adapters/aws-clients.ts";
@@ -45,7 +45,7 @@ describe("AWS calls per successful task", () => {
     expect(log.count()).toEqual({ "dynamo:PutItem": 1, "sqs:SendMessage": 1 });
   });
 
-  it("worker: two conditional writes per task (the claim and the completion) for the two tasks above", async () => {
+  it("worker: one read and two conditional writes per task (the claim and the completion), for the two tasks above", async () => {
     log.reset();
     worker = stack.startWorker({ handler: createWorkerHandler(() => deps) });
 
@@ -55,7 +55,8 @@ describe("AWS calls per successful task", () => {
     await worker.stop();
     worker = undefined;
 
-    // Two tasks ran: per task, one claim and one completion. Message deletion is the event source's (Lambda's) job.
-    expect(log.count()).toEqual({ "dynamo:UpdateItem": 4 });
+    // Two tasks ran: per task, a read, then a claim and a completion guarded by what was read. Deleting the messages
+    // is the event source's (Lambda's) job.
+    expect(log.count()).toEqual({ "dynamo:GetItem": 2, "dynamo:UpdateItem": 4 });
   });
 });

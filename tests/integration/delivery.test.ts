@@ -42,7 +42,7 @@ describe("with the worker running", () => {
   });
 
   it("retries a transient failure with backoff and succeeds on a later attempt", async () => {
-    const task = await enqueue({ type: "echo", input: { message: "again", failAttempts: 1 } }, stack.deps);
+    const { task } = await enqueue({ type: "echo", input: { message: "again", failAttempts: 1 } }, stack.deps);
 
     const retrying = await eventually(
       async () => {
@@ -62,7 +62,7 @@ describe("with the worker running", () => {
   });
 
   it("fails a non-retryable error at once and parks the message in the dead-letter queue", async () => {
-    const task = await enqueue({ type: "echo", input: { failPermanently: true } }, stack.deps);
+    const { task } = await enqueue({ type: "echo", input: { failPermanently: true } }, stack.deps);
 
     const done = await finished(task.id);
     expect(done.status).toBe("failed");
@@ -76,7 +76,7 @@ describe("with the worker running", () => {
   });
 
   it("fails after the last attempt when every attempt fails", async () => {
-    const task = await enqueue({ type: "echo", input: { failAttempts: 10 } }, stack.deps);
+    const { task } = await enqueue({ type: "echo", input: { failAttempts: 10 } }, stack.deps);
 
     const done = await finished(task.id, 30_000);
     expect(done.status).toBe("failed");
@@ -85,7 +85,7 @@ describe("with the worker running", () => {
   });
 
   it("runs a task once when its message is delivered twice", async () => {
-    const task = await enqueue({ type: "count", input: { holdMs: 300 } }, stack.deps);
+    const { task } = await enqueue({ type: "count", input: { holdMs: 300 } }, stack.deps);
     // SQS is at-least-once: the same message can arrive again, even while the first delivery runs.
     await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: encodeTaskMessage(task) }));
 
@@ -99,7 +99,7 @@ describe("with the worker running", () => {
   });
 
   it("takes over a task whose worker died, once its lease has expired", async () => {
-    const task = await enqueue({ type: "count", input: {} }, stack.deps);
+    const { task } = await enqueue({ type: "count", input: {} }, stack.deps);
     // A worker claimed it and died: the lease it held is already over.
     await stack.deps.store.claim(task, { token: "dead-worker", expiresAt: Date.now() - 1 }, new Date());
 
@@ -111,7 +111,7 @@ describe("with the worker running", () => {
 
 describe("two workers with the same delivery at the same moment", () => {
   it("runs the handler once; the other reports the record for redelivery", async () => {
-    const task = await enqueue({ type: "count", input: { holdMs: 500 } }, stack.deps);
+    const { task } = await enqueue({ type: "count", input: { holdMs: 500 } }, stack.deps);
     const [message] = await stack.receive(stack.queueUrl, 5);
     const event: SQSEvent = {
       Records: [
@@ -148,7 +148,7 @@ describe("two workers with the same delivery at the same moment", () => {
 describe("a task past its retention", () => {
   it("reads as gone even before DynamoDB's TTL deletes it", async () => {
     const longAgo = new Date(Date.now() - 60 * 86_400_000);
-    const task = await enqueue({ type: "echo", input: {} }, { ...stack.deps, clock: { now: () => longAgo } });
+    const { task } = await enqueue({ type: "echo", input: {} }, { ...stack.deps, clock: { now: () => longAgo } });
 
     expect(await stack.deps.store.get(task.id, new Date())).toBeUndefined();
     expect(await stack.deps.store.get(task.id, longAgo)).toBeDefined();
