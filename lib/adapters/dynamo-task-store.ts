@@ -123,6 +123,26 @@ export class DynamoTaskStore implements TaskStore {
     await this.#apply(ref, { set, remove: [] }, { leaseToken });
   }
 
+  async *idsWithStatus(tenant: string, status: TaskStatus, type?: string): AsyncGenerator<string> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: "byTenantStatus",
+          KeyConditionExpression: "tenantStatus = :key",
+          ExpressionAttributeValues: { ":key": tenantStatus(tenant, status), ...(type ? { ":type": type } : {}) },
+          ...(type ? { FilterExpression: "#type = :type", ExpressionAttributeNames: { "#type": "type" } } : {}),
+          ProjectionExpression: "id",
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield String(item.id);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   async *dueForSweep(now: Date, pageSize = 100): AsyncGenerator<string> {
     let startKey: Record<string, unknown> | undefined;
     do {

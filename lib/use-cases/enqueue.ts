@@ -148,7 +148,14 @@ async function sendUnlessFarAhead(task: Task, deps: Dependencies, now: Date): Pr
 async function refuseWhenQueueFull(deps: Dependencies): Promise<void> {
   const limit = deps.config.maxQueueDepth;
   if (limit <= 0) return;
-  const depth = await deps.queue.approximateDepth();
+  let depth: number;
+  try {
+    depth = await deps.queue.approximateDepth();
+  } catch (error) {
+    // Fail open: if the queue cannot be read, the send below fails too and answers 503.
+    deps.logger.warn("enqueue: could not read the queue depth", { error });
+    return;
+  }
   if (depth >= limit) {
     throw new UnavailableError("queue_full", `The queue holds ${depth} tasks, at or over its limit of ${limit}.`, {
       details: { depth, limit },

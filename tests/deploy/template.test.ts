@@ -28,13 +28,29 @@ describe("the deployed template", () => {
   });
 
   it("feeds the worker from the task queue with partial batch responses", () => {
-    const [[, mapping] = []] = ofType("AWS::Lambda::EventSourceMapping");
+    const mapping = ofType("AWS::Lambda::EventSourceMapping").find(
+      ([, m]) => JSON.stringify(m.Properties.FunctionName).includes("WorkerLambdaFunction"),
+    )?.[1];
     expect(mapping?.Properties).toMatchObject({
       EventSourceArn: { "Fn::GetAtt": ["TaskQueue", "Arn"] },
       BatchSize: 10,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       ScalingConfig: { MaximumConcurrency: expect.any(Number) },
     });
+  });
+
+  it("feeds the dead-letter queue to its consumer, and runs the sweeper every minute", () => {
+    const consumer = ofType("AWS::Lambda::EventSourceMapping").find(
+      ([, m]) => JSON.stringify(m.Properties.FunctionName).includes("DeadLetterLambdaFunction"),
+    )?.[1];
+    expect(consumer?.Properties.EventSourceArn).toEqual({ "Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"] });
+    const rules = ofType("AWS::Events::Rule").map(([, rule]) => rule.Properties);
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        ScheduleExpression: "rate(1 minute)",
+        Targets: [expect.objectContaining({ Arn: { "Fn::GetAtt": ["SweeperLambdaFunction", "Arn"] } })],
+      }),
+    );
   });
 
   it("redrives the task queue to the dead-letter queue after maxReceiveCount (default 5)", () => {

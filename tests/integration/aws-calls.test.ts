@@ -36,9 +36,15 @@ afterAll(async () => {
 });
 
 describe("AWS calls per successful task", () => {
-  it("enqueue: one PutItem and one SendMessage (the queue URL is looked up once per cold start)", async () => {
+  it("enqueue: one PutItem and one SendMessage (plus, at most every 2 s, the queue depth; the URL once)", async () => {
     await enqueue({ type: "count", input: {} }, deps);
-    expect(log.count()).toEqual({ "dynamo:PutItem": 1, "sqs:GetQueueUrl": 1, "sqs:SendMessage": 1 });
+    // Cold: the queue URL (once per process) and the depth reading for back-pressure (cached for 2 s).
+    expect(log.count()).toEqual({
+      "dynamo:PutItem": 1,
+      "sqs:GetQueueUrl": 1,
+      "sqs:GetQueueAttributes": 1,
+      "sqs:SendMessage": 1,
+    });
 
     log.reset();
     await enqueue({ type: "count", input: {} }, deps);

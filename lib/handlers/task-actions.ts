@@ -1,0 +1,37 @@
+/**
+ * POST /tasks/{id}/cancel (and DELETE /tasks/{id}): cancel a task.
+ * POST /tasks/{id}/redrive: run a failed task again with a fresh attempt budget.
+ * POST /tasks/redrive {"type"?}: redrive every failed task (of a type).
+ */
+import { z } from "zod";
+import { ValidationError } from "../domain/errors.ts";
+import { toView } from "../domain/task.ts";
+import { cancelTask } from "../use-cases/cancel.ts";
+import type { Dependencies } from "../use-cases/dependencies.ts";
+import { describeIssues } from "../use-cases/enqueue.ts";
+import { redriveFailed, redriveTask } from "../use-cases/redrive.ts";
+import { httpHandler, json, pathParameter, readJsonBody } from "./http.ts";
+
+export function createCancelHandler(deps: () => Dependencies) {
+  return httpHandler(async (event) => json(200, toView(await cancelTask(pathParameter(event, "id"), deps()))), deps);
+}
+
+export function createRedriveHandler(deps: () => Dependencies) {
+  return httpHandler(async (event) => json(202, toView(await redriveTask(pathParameter(event, "id"), deps()))), deps);
+}
+
+const redriveAllRequest = z.object({ type: z.string().min(1).max(64).optional() }).strict();
+
+export function createRedriveAllHandler(deps: () => Dependencies) {
+  return httpHandler(async (event) => {
+    const body = event.body ? readJsonBody(event, deps().config.maxRequestBytes) : {};
+    const request = redriveAllRequest.safeParse(body);
+    if (!request.success) {
+      throw new ValidationError("invalid_request", 'The body must be {"type"?: string}.', {
+        issues: describeIssues(request.error),
+      });
+    }
+    if (request.data.type !== undefined) deps().taskTypes.get(request.data.type);
+    return json(202, await redriveFailed(deps(), { type: request.data.type }));
+  }, deps);
+}

@@ -1,0 +1,64 @@
+/**
+ * Redrive: give failed tasks a fresh attempt budget and queue them again — one task, or every failed task of a type.
+ * The task's history records it. (Failed tasks are found through the per-tenant status index, not a scan.)
+ */
+import { ConflictError, NotFoundError, TransitionConflictError } from "../domain/errors.ts";
+import { TaskStatus } from "../domain/status.ts";
+import { DEFAULT_TENANT, isTaskId, type Task } from "../domain/task.ts";
+import type { Dependencies } from "./dependencies.ts";
+
+export async function redriveTask(
+  id: string,
+  deps: Pick<Dependencies, "store" | "queue" | "clock" | "logger" | "taskTypes">,
+  options: { tenant?: string } = {},
+): Promise<Task> {
+  if (!isTaskId(id)) throw new NotFoundError("Task", id);
+  const task = await deps.store.get(id, deps.clock.now());
+  if (!task || task.tenant !== (options.tenant ?? DEFAULT_TENANT)) throw new NotFoundError("Task", id);
+  if (task.status !== TaskStatus.Failed) {
+    throw new ConflictError("task_not_failed", `Only failed tasks can be redriven; task ${id} is ${task.status}.`, {
+      status: task.status,
+    });
+  }
+  const attempts = deps.taskTypes.find(task.type)?.retry.maxAttempts ?? task.maxAttempts;
+  let redriven: Task;
+  try {
+    redriven = await deps.store.redrive(task, attempts, deps.clock.now());
+  } catch (error) {
+    if (error instanceof TransitionConflictError) {
+      throw new ConflictError("task_not_failed", `Task ${id} changed while being redriven; look at it again.`);
+    }
+    throw error;
+  }
+  // Should this send fail, the sweeper finds the queued task and sends it.
+  await deps.queue.send({ id: task.id, tenant: task.tenant, type: task.type }).catch((error: unknown) => {
+    deps.logger.warn("redrive: send failed; the sweeper will queue the task", { taskId: id, error });
+  });
+  deps.logger.info("task redriven", { taskId: id, type: task.type, attempts });
+  return redriven;
+}
+
+export interface RedriveSummary {
+  readonly redriven: number;
+  readonly ids: string[];
+}
+
+/** Redrives every failed task of the tenant (of one type, if given), up to `limit` per call. */
+export async function redriveFailed(
+  deps: Pick<Dependencies, "store" | "queue" | "clock" | "logger" | "taskTypes">,
+  options: { tenant?: string; type?: string; limit?: number } = {},
+): Promise<RedriveSummary> {
+  const ids: string[] = [];
+  const limit = options.limit ?? 1000;
+  for await (const id of deps.store.idsWithStatus(options.tenant ?? DEFAULT_TENANT, TaskStatus.Failed, options.type)) {
+    if (ids.length >= limit) break;
+    try {
+      await redriveTask(id, deps, options);
+      ids.push(id);
+    } catch (error) {
+      // Raced with another redrive or the task expired: skip it.
+      if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+    }
+  }
+  return { redriven: ids.length, ids };
+}
