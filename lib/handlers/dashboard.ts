@@ -1,0 +1,1 @@
+export function createDashboardHandler() { return async () => ({ statusCode: 200, body: "" }); }
