@@ -74,7 +74,7 @@ export const taskViewSchema = z
     expiresAt: z.string(),
     links: z.object({ self: z.string() }),
   })
-  .meta({ id: "TaskView" });
+;
 
 export const taskEventSchema = z
   .object({
@@ -85,7 +85,7 @@ export const taskEventSchema = z
     error: taskErrorSchema.optional(),
     note: z.string().optional(),
   })
-  .meta({ id: "TaskEvent" });
+;
 
 export const eventsResponse = z.object({ id: z.string(), events: z.array(taskEventSchema) });
 
@@ -98,7 +98,7 @@ export const errorBodySchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
   })
-  .meta({ id: "Error" });
+;
 
 export const resultFilesResponse = z.object({
   files: z.array(z.object({ name: z.string(), url: z.string() })),

@@ -10,7 +10,7 @@ import type { Dependencies } from "./dependencies.ts";
 import { etagMatches, taskEtag } from "./task-etag.ts";
 
 /** Time between two reads of a waiting request: a change is seen after about half of it on average. */
-export const DEFAULT_POLL_INTERVAL_MS = 300;
+export const DEFAULT_POLL_INTERVAL_MS = 400;
 
 export interface WatchOptions {
   readonly tenant?: string;
