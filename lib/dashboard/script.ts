@@ -32,7 +32,7 @@ const finished = (t) => t.status === "succeeded" || t.status === "failed" || t.s
 const percent = (t) => t.status === "succeeded" ? 100 : Math.round((t.progress && t.progress.percent) || 0);
 function say(message) { $("#announce").textContent = message; }
 
-function renderRow(task) {
+function renderRow(task, prepend) {
   let row = document.getElementById("row-" + task.id);
   const cells = [
     el("td", {}, el("button", { className: "link", type: "button", textContent: task.id, onclick: () => select(task.id), ariaLabel: "Show task " + task.id })),
@@ -42,7 +42,7 @@ function renderRow(task) {
     el("td", { textContent: new Date(task.updatedAt).toLocaleTimeString() }),
   ];
   const fresh = el("tr", { id: "row-" + task.id }, ...cells);
-  if (row) row.replaceWith(fresh); else $("#tasks tbody").append(fresh);
+  if (row) row.replaceWith(fresh); else if (prepend) $("#tasks tbody").prepend(fresh); else $("#tasks tbody").append(fresh);
 }
 
 async function refreshList() {
@@ -91,7 +91,7 @@ function fileLinks(task) {
 
 function renderDetail(task, events) {
   const p = task.progress || {};
-  $("#detail-body").replaceChildren(
+  $("#detail-body").replaceChildren(...[
     el("dl", {},
       el("dt", { textContent: "Task" }), el("dd", { textContent: task.id + " (" + task.type + ")" }),
       el("dt", { textContent: "Status" }), el("dd", { id: "detail-status", className: "status-" + task.status, textContent: task.status }),
@@ -102,7 +102,7 @@ function renderDetail(task, events) {
     el("div", { id: "detail-files" }, fileLinks(task)),
     el("h3", { textContent: "History" }),
     events && events.length ? el("ol", {}, ...events.map((e) => el("li", { textContent: e.at + " " + (e.from || "—") + " → " + e.to + " (attempt " + e.attempt + ")" + (e.error ? " " + e.error.code : "") + (e.note ? " " + e.note : "") }))) : el("p", { textContent: "No events recorded." }),
-  );
+  ].filter((node) => node != null));
 }
 
 async function select(id) {
@@ -127,7 +127,7 @@ async function select(id) {
 
 async function startTask(type, input) {
   const { data } = await api("POST", "/tasks", { type, input });
-  rows.set(data.id, data); renderRow(data); $("#list-empty").hidden = true;
+  rows.set(data.id, data); renderRow(data, true); $("#list-empty").hidden = true;
   say("Started " + type + " task " + data.id);
   select(data.id);
   return data;
