@@ -2,7 +2,7 @@
  * The dashboard's browser script (plain JS, no framework). It uses only the public API: GET /tasks, GET /tasks/{id}
  * (long polling with ?wait and If-None-Match), GET /tasks/{id}/events, POST /uploads (+ the presigned PUT), POST /tasks.
  */
-export const DASHBOARD_JS = String.raw`
+export const DASHBOARD_JS = `
 "use strict";
 const $ = (s) => document.querySelector(s);
 const MAX_WATCHERS = 3; // browsers open ~6 connections per host: leave room for everything else

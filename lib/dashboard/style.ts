@@ -1,5 +1,5 @@
 /** The dashboard's CSS. */
-export const DASHBOARD_CSS = String.raw`
+export const DASHBOARD_CSS = `
 :root { color-scheme: light dark; --accent: #2563eb; --muted: #6b7280; --ok: #15803d; --bad: #b91c1c; font-family: system-ui, sans-serif; }
 body { margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem 3rem; line-height: 1.4; }
 header { display: flex; align-items: baseline; gap: 1rem; }

@@ -132,9 +132,12 @@ program
   .option("-o, --output <path>", "with --wait: download the result files into this folder (or file)")
   .action(async (id: string, options: { wait: boolean; output?: string }) => {
     const task = await client().get(id);
-    process.exitCode = options.wait
-      ? await follow(task, { wait: true, singleFile: true, ...(options.output ? { output: options.output } : {}) })
-      : (printTask(task, globals().json), exitCodeFor(task));
+    if (options.wait) {
+      process.exitCode = await follow(task, { wait: true, singleFile: true, ...(options.output ? { output: options.output } : {}) });
+      return;
+    }
+    printTask(task, globals().json);
+    process.exitCode = exitCodeFor(task);
   });
 
 program
