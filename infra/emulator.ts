@@ -66,6 +66,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       dynamoHandler(req, res);
       return;
     }
+    // Stands in for the results bucket's CORS rule (infra/resources.yml), which fauxqs does not implement: the
+    // dashboard PUTs uploads straight to the bucket from the API's origin.
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-expose-headers", "etag");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "access-control-allow-methods": "GET, PUT, HEAD",
+        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type",
+        "access-control-max-age": "3000",
+      });
+      res.end();
+      return;
+    }
     fauxqs.routing(req, res);
   });
   server.keepAliveTimeout = 5_000;

@@ -8,6 +8,7 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
+  PutBucketCorsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutPublicAccessBlockCommand,
@@ -189,6 +190,12 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
                   ServerSideEncryptionConfiguration: { Rules: props.BucketEncryption.ServerSideEncryptionConfiguration },
                 }),
               ),
+          ]);
+        }
+        if (props.CorsConfiguration) {
+          settings.push([
+            "CorsConfiguration",
+            () => s3.send(new PutBucketCorsCommand({ Bucket: name, CORSConfiguration: props.CorsConfiguration })),
           ]);
         }
         if (props.PublicAccessBlockConfiguration) {

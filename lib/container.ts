@@ -2,6 +2,7 @@
 import { type AwsClients, awsClientOptionsFromEnv, createAwsClients } from "./adapters/aws-clients.ts";
 import { DynamoDatasetReader } from "./adapters/dynamo-dataset-reader.ts";
 import { DynamoIdempotencyStore } from "./adapters/dynamo-idempotency-store.ts";
+import { DynamoTaskQueries } from "./adapters/dynamo-task-queries.ts";
 import { DynamoTaskStore } from "./adapters/dynamo-task-store.ts";
 import { S3BlobStore } from "./adapters/s3-blob-store.ts";
 import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
@@ -11,6 +12,7 @@ import { type Clock, systemClock } from "./ports.ts";
 import { datasetTables } from "./task-types/export/datasets.ts";
 import { builtInTaskTypes, TaskTypeRegistry } from "./task-types/registry.ts";
 import type { Dependencies } from "./use-cases/dependencies.ts";
+import type { ListDependencies } from "./use-cases/list-tasks.ts";
 
 export function buildDependencies(
   config: Config,
@@ -46,4 +48,19 @@ let cached: Dependencies | undefined;
 export function dependenciesFromEnv(): Dependencies {
   cached ??= buildDependencies(readConfig(process.env), createAwsClients(awsClientOptionsFromEnv(process.env)));
   return cached;
+}
+
+let cachedWithQueries: (Dependencies & ListDependencies) | undefined;
+
+/** The process-wide dependencies plus the index queries (GET /tasks), from `process.env`, built on first use. */
+export function listDependenciesFromEnv(): Dependencies & ListDependencies {
+  if (!cachedWithQueries) {
+    const config = readConfig(process.env);
+    const clients = createAwsClients(awsClientOptionsFromEnv(process.env));
+    cachedWithQueries = {
+      ...buildDependencies(config, clients),
+      queries: new DynamoTaskQueries({ client: clients.dynamo, tableName: config.tasksTable }),
+    };
+  }
+  return cachedWithQueries;
 }

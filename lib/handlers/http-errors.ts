@@ -5,6 +5,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_json: 400,
   invalid_request: 400,
   invalid_input: 400,
+  invalid_query: 400,
+  invalid_cursor: 400,
   unknown_task_type: 400,
   unsupported_upload_type: 400,
   empty_upload: 400,

@@ -18,7 +18,8 @@ import type { SignedUpload } from "../ports.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { describeIssues } from "./enqueue.ts";
 
-const uploadRequest = z
+/** The body of POST /uploads. */
+export const uploadRequest = z
   .object({
     contentType: z.string().min(1).max(255),
     bytes: z.number().int().min(0),

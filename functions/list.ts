@@ -1,0 +1,5 @@
+/** Lambda entry point: GET /tasks. */
+import { listDependenciesFromEnv } from "../lib/container.ts";
+import { createListHandler } from "../lib/handlers/list.ts";
+
+export const handler = createListHandler(listDependenciesFromEnv);
