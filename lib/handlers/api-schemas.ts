@@ -71,8 +71,9 @@ export const taskViewSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     nextRunAt: z.string().nullable(),
+    runAt: z.string().nullable().meta({ description: "A scheduled task's run time." }),
     expiresAt: z.string(),
-    links: z.object({ self: z.string() }),
+    links: z.object({ self: z.string(), events: z.string(), result: z.string() }),
   })
 ;
 
@@ -114,3 +115,7 @@ export const uploadResponse = z.object({
   }),
   limits: z.object({ maxBytes: z.number().int(), contentTypes: z.array(z.string()) }),
 });
+
+export const redriveAllRequestSchema = z.object({ type: z.string().min(1).max(64).optional() }).strict();
+
+export const redriveAllResponse = z.object({ redriven: z.number().int(), ids: z.array(z.string()) });

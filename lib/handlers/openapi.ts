@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { TaskTypeRegistry } from "../task-types/registry.ts";
 import { uploadRequest } from "../use-cases/create-upload.ts";
+import { MAX_DELAY_SECONDS } from "../use-cases/enqueue.ts";
 import type { Logger } from "../logger.ts";
 import {
   errorBodySchema,
@@ -12,6 +13,8 @@ import {
   listQuery,
   listResponse,
   MAX_WAIT_SECONDS,
+  redriveAllRequestSchema,
+  redriveAllResponse,
   resultFilesResponse,
   statusQuery,
   taskViewSchema,
@@ -39,12 +42,32 @@ function queryParameters(objectSchema: z.ZodType): JsonSchema[] {
   });
 }
 
+const cancelResponses = {
+  "200": { description: "Cancelled (a running attempt is stopped at its next heartbeat).", ...jsonContent(ref("TaskView")) },
+  "404": error("No such task."),
+  "409": error("The task has already finished (task_finished)."),
+};
+
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string" }, description: "A task id." };
 
 /** The whole document. Routes here must match serverless.yml's httpApi events (tests/integration check both ways). */
 export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
+  const schedule = {
+    delaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_DELAY_SECONDS)
+      .optional()
+      .meta({ description: "Run no earlier than this many seconds from now (status `scheduled` until then)." }),
+    runAt: z.iso.datetime({ offset: true }).optional().meta({ description: "Run no earlier than this time." }),
+    idempotencyKey: z.string().optional().meta({ description: "Same as the Idempotency-Key header." }),
+  };
   const enqueueBodies = taskTypes.names().map((name) =>
-    schema(z.object({ type: z.literal(name), input: taskTypes.get(name).input.optional() }).strict(), "input"),
+    schema(
+      z.object({ type: z.literal(name), input: taskTypes.get(name).input.optional(), ...schedule }).strict(),
+      "input",
+    ),
   );
   return {
     openapi: "3.1.0",
@@ -63,12 +86,25 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
       "/tasks": {
         post: {
           summary: "Enqueue a task",
+          parameters: [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              schema: { type: "string", maxLength: 255 },
+              description: "Replays of the same request with this key return the original task for 24 h.",
+            },
+          ],
           requestBody: { required: true, ...jsonContent({ oneOf: enqueueBodies }) },
           responses: {
-            "202": { description: "Accepted and queued.", ...jsonContent(ref("TaskView")) },
-            "400": error("Invalid JSON, request or input; unknown task type."),
+            "202": { description: "Accepted and queued (or scheduled).", ...jsonContent(ref("TaskView")) },
+            "200": { description: "Replay of an Idempotency-Key: the original task.", ...jsonContent(ref("TaskView")) },
+            "400": error("Invalid JSON, request, input or Idempotency-Key; unknown task type."),
+            "409": error("A request with this Idempotency-Key is still in progress."),
             "413": error("Body too large."),
             "415": error("Not JSON."),
+            "422": error("This Idempotency-Key was used with a different request."),
+            "429": error("The queue is full (queue_full); see Retry-After."),
             "503": error("The queue is unavailable; try again."),
           },
         },
@@ -98,6 +134,36 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
             "304": { description: "Unchanged since the ETag given in If-None-Match." },
             "400": error("Invalid query."),
             "404": error("No such task."),
+          },
+        },
+        delete: {
+          summary: "Cancel a task (same as POST /tasks/{id}/cancel)",
+          parameters: [idParameter],
+          responses: cancelResponses,
+        },
+      },
+      "/tasks/{id}/cancel": {
+        post: { summary: "Cancel a task", parameters: [idParameter], responses: cancelResponses },
+      },
+      "/tasks/{id}/redrive": {
+        post: {
+          summary: "Run a failed task again with a fresh attempt budget",
+          parameters: [idParameter],
+          responses: {
+            "202": { description: "Queued again.", ...jsonContent(ref("TaskView")) },
+            "404": error("No such task."),
+            "409": error("The task has not failed (task_not_failed)."),
+          },
+        },
+      },
+      "/tasks/redrive": {
+        post: {
+          summary: "Redrive every failed task, or those of one type",
+          requestBody: { required: false, ...jsonContent(schema(redriveAllRequestSchema, "input")) },
+          responses: {
+            "202": { description: "The tasks queued again.", ...jsonContent(schema(redriveAllResponse)) },
+            "400": error("Invalid body or unknown task type."),
+            "415": error("Not JSON."),
           },
         },
       },

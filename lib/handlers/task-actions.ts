@@ -3,13 +3,13 @@
  * POST /tasks/{id}/redrive: run a failed task again with a fresh attempt budget.
  * POST /tasks/redrive {"type"?}: redrive every failed task (of a type).
  */
-import { z } from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { toView } from "../domain/task.ts";
 import { cancelTask } from "../use-cases/cancel.ts";
 import type { Dependencies } from "../use-cases/dependencies.ts";
 import { describeIssues } from "../use-cases/enqueue.ts";
 import { redriveFailed, redriveTask } from "../use-cases/redrive.ts";
+import { redriveAllRequestSchema } from "./api-schemas.ts";
 import { httpHandler, json, pathParameter, readJsonBody } from "./http.ts";
 
 export function createCancelHandler(deps: () => Dependencies) {
@@ -20,12 +20,10 @@ export function createRedriveHandler(deps: () => Dependencies) {
   return httpHandler(async (event) => json(202, toView(await redriveTask(pathParameter(event, "id"), deps()))), deps);
 }
 
-const redriveAllRequest = z.object({ type: z.string().min(1).max(64).optional() }).strict();
-
 export function createRedriveAllHandler(deps: () => Dependencies) {
   return httpHandler(async (event) => {
     const body = event.body ? readJsonBody(event, deps().config.maxRequestBytes) : {};
-    const request = redriveAllRequest.safeParse(body);
+    const request = redriveAllRequestSchema.safeParse(body);
     if (!request.success) {
       throw new ValidationError("invalid_request", 'The body must be {"type"?: string}.', {
         issues: describeIssues(request.error),
