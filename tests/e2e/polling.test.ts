@@ -141,6 +141,47 @@ describe("offload CLI", () => {
   });
 });
 
+describe("cancel and redrive, through the client, the CLI and the redrive script", () => {
+  it("client: cancels a running task, whose events then end in cancelled", async () => {
+    const task = await client.enqueue("echo", { sleepMs: 20_000, steps: 20 });
+    await client.waitUntilDone(task.id, { timeoutMs: 2_000 }).catch(() => undefined); // let it start
+    const cancelled = await client.cancel(task.id);
+    expect(cancelled.status).toBe("cancelled");
+    const error = await client.cancel(task.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OffloadApiError);
+    expect((error as OffloadApiError).code).toBe("task_finished");
+    const events = await client.events(task.id);
+    expect(events.at(-1)).toMatchObject({ to: "cancelled" });
+  });
+
+  it("CLI: cancel, then status exits 3 (cancelled)", async () => {
+    const task = await client.enqueue("echo", { sleepMs: 20_000, steps: 20 }, { delaySeconds: 60 });
+    expect(task.status).toBe("scheduled");
+    expect((await offload(["cancel", task.id])).code).toBe(0);
+    const status = await offload(["status", task.id]);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain("cancelled");
+  });
+
+  it("CLI and npm run redrive: a failed task runs again with a fresh budget, recorded in its events", async () => {
+    const failed = await client.enqueue("echo", { failPermanently: true });
+    expect((await client.waitUntilDone(failed.id, { timeoutMs: 20_000 })).status).toBe("failed");
+
+    const viaCli = await offload(["redrive", failed.id]);
+    expect(viaCli.code).toBe(0);
+    expect((await client.waitUntilDone(failed.id, { timeoutMs: 20_000 })).status).toBe("failed");
+    const { stdout } = await promisify(execFile)("npm", ["run", "--silent", "redrive", "--", "--id", failed.id, "--api", app.api], {
+      cwd: PROJECT_ROOT,
+    });
+    expect(stdout).toContain(failed.id);
+    const done = await client.waitUntilDone(failed.id, { timeoutMs: 20_000 });
+    // Each redrive adds the type's budget (3) to the attempts made so far: 1 → max 4, then 2 → max 5.
+    expect([done.attempt, done.maxAttempts]).toEqual([3, 5]);
+    const notes = (await client.events(failed.id)).map((event) => event.note ?? "");
+    expect(notes.filter((note) => note.startsWith("redriven"))).toHaveLength(2);
+  });
+});
+
 describe("dashboard", () => {
   it("serves the page at /", async () => {
     const response = await fetch(`${app.api}/`);
