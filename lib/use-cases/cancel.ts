@@ -2,10 +2,11 @@
  * Cancel a task: a scheduled, queued or retrying task never starts; a running one is marked cancelled at once and its
  * attempt sees its AbortSignal fire at its next heartbeat or progress write, and its outcome is discarded.
  */
-import { ConflictError, NotFoundError, TransitionConflictError } from "../domain/errors.ts";
+import { ConflictError, TransitionConflictError } from "../domain/errors.ts";
 import { isTerminal } from "../domain/status.ts";
-import { DEFAULT_TENANT, isTaskId, type Task } from "../domain/task.ts";
+import type { Task } from "../domain/task.ts";
 import type { Dependencies } from "./dependencies.ts";
+import { findTask } from "./find-task.ts";
 
 /** Version conflicts (a progress write landing between our read and our write) are retried this many times. */
 const ATTEMPTS = 5;
@@ -15,10 +16,8 @@ export async function cancelTask(
   deps: Pick<Dependencies, "store" | "clock" | "logger">,
   options: { tenant?: string } = {},
 ): Promise<Task> {
-  if (!isTaskId(id)) throw new NotFoundError("Task", id);
   for (let attempt = 1; ; attempt++) {
-    const task = await deps.store.get(id, deps.clock.now());
-    if (!task || task.tenant !== (options.tenant ?? DEFAULT_TENANT)) throw new NotFoundError("Task", id);
+    const task = await findTask(id, deps, options.tenant);
     if (isTerminal(task.status)) {
       throw new ConflictError("task_finished", `Task ${id} has already finished (${task.status}); nothing to cancel.`, {
         status: task.status,

@@ -4,17 +4,16 @@
  */
 import { ConflictError, NotFoundError, TransitionConflictError } from "../domain/errors.ts";
 import { TaskStatus } from "../domain/status.ts";
-import { DEFAULT_TENANT, isTaskId, type Task } from "../domain/task.ts";
+import { DEFAULT_TENANT, type Task } from "../domain/task.ts";
 import type { Dependencies } from "./dependencies.ts";
+import { findTask } from "./find-task.ts";
 
 export async function redriveTask(
   id: string,
   deps: Pick<Dependencies, "store" | "queue" | "clock" | "logger" | "taskTypes">,
   options: { tenant?: string } = {},
 ): Promise<Task> {
-  if (!isTaskId(id)) throw new NotFoundError("Task", id);
-  const task = await deps.store.get(id, deps.clock.now());
-  if (!task || task.tenant !== (options.tenant ?? DEFAULT_TENANT)) throw new NotFoundError("Task", id);
+  const task = await findTask(id, deps, options.tenant);
   if (task.status !== TaskStatus.Failed) {
     throw new ConflictError("task_not_failed", `Only failed tasks can be redriven; task ${id} is ${task.status}.`, {
       status: task.status,

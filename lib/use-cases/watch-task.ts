@@ -3,10 +3,10 @@
  * GetItem; the view (with its presigned URLs) is built once, at the end.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { NotFoundError } from "../domain/errors.ts";
 import { isTerminal } from "../domain/status.ts";
-import { DEFAULT_TENANT, isTaskId, type Task } from "../domain/task.ts";
+import type { Task } from "../domain/task.ts";
 import type { Dependencies } from "./dependencies.ts";
+import { findTask } from "./find-task.ts";
 import { etagMatches, taskEtag } from "./task-etag.ts";
 
 /** Time between two reads of a waiting request: a change is seen after about half of it on average. */
@@ -39,14 +39,10 @@ export async function watchTask(
   deps: Pick<Dependencies, "store" | "clock">,
   options: WatchOptions = {},
 ): Promise<WatchedTask> {
-  if (!isTaskId(id)) throw new NotFoundError("Task", id);
-  const tenant = options.tenant ?? DEFAULT_TENANT;
   let reads = 0;
   const read = async () => {
     reads++;
-    const task = await deps.store.get(id, deps.clock.now());
-    if (!task || task.tenant !== tenant) throw new NotFoundError("Task", id);
-    return task;
+    return findTask(id, deps, options.tenant);
   };
 
   let task = await read();
