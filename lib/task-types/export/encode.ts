@@ -12,30 +12,98 @@ import type { StoredItem, StoredValue } from "../../ports.ts";
 
 export type ExportFormat = "csv" | "jsonl";
 
+/** Every member of StoredValue at once: read the one its tag names. */
+interface ValueFields {
+  readonly S: string;
+  readonly N: string;
+  readonly B: Uint8Array;
+  readonly BOOL: boolean;
+  readonly M: StoredItem;
+  readonly L: readonly StoredValue[];
+  readonly SS: readonly string[];
+  readonly NS: readonly string[];
+  readonly BS: readonly Uint8Array[];
+}
+
+/** The type tag of an attribute value (its one key): one lookup instead of a chain of `in` tests. */
+function tagOf(value: StoredValue): string {
+  for (const tag in value) return tag;
+  return "";
+}
+
 /** JSON text of a value. Sets become arrays; binary becomes base64 strings; numbers stay exact. */
 export function toJsonText(value: StoredValue): string {
-  if ("S" in value) return JSON.stringify(value.S);
-  if ("N" in value) return value.N;
-  if ("BOOL" in value) return value.BOOL ? "true" : "false";
-  if ("NULL" in value) return "null";
-  if ("B" in value) return JSON.stringify(base64(value.B));
-  if ("M" in value) return objectText(value.M, Object.keys(value.M));
-  if ("L" in value) return `[${value.L.map(toJsonText).join(",")}]`;
-  if ("SS" in value) return `[${value.SS.map((s) => JSON.stringify(s)).join(",")}]`;
-  if ("NS" in value) return `[${value.NS.join(",")}]`;
-  if ("BS" in value) return `[${value.BS.map((b) => JSON.stringify(base64(b))).join(",")}]`;
+  const v = value as unknown as ValueFields;
+  switch (tagOf(value)) {
+    case "S":
+      return JSON.stringify(v.S);
+    case "N":
+      return v.N;
+    case "BOOL":
+      return v.BOOL ? "true" : "false";
+    case "NULL":
+      return "null";
+    case "B":
+      return JSON.stringify(base64(v.B));
+    case "M":
+      return objectText(v.M, Object.keys(v.M));
+    case "L":
+      return listText(v.L as StoredValue[], toJsonText);
+    case "SS":
+      return listText(v.SS as string[], (s) => JSON.stringify(s));
+    case "NS":
+      return `[${(v.NS).join(",")}]`;
+    case "BS":
+      return listText(v.BS as Uint8Array[], (b) => JSON.stringify(base64(b)));
+  }
   throw new Error(`Unsupported DynamoDB value ${JSON.stringify(Object.keys(value))}.`);
 }
 
 /** A CSV cell: strings and numbers as stored, booleans as true/false, null and missing empty, the rest JSON text. */
 export function toCell(value: StoredValue | undefined): string {
   if (value === undefined) return "";
-  if ("S" in value) return value.S;
-  if ("N" in value) return value.N;
-  if ("NULL" in value) return "";
-  if ("BOOL" in value) return value.BOOL ? "true" : "false";
-  if ("B" in value) return base64(value.B);
+  const v = value as unknown as ValueFields;
+  switch (tagOf(value)) {
+    case "S":
+      return v.S;
+    case "N":
+      return v.N;
+    case "NULL":
+      return "";
+    case "BOOL":
+      return v.BOOL ? "true" : "false";
+    case "B":
+      return base64(v.B);
+  }
   return toJsonText(value);
+}
+
+/**
+ * `toCell` as a CSV field: the quoting check runs only on strings and JSON text, since numbers (DynamoDB's decimal
+ * strings), booleans and base64 never hold a comma, a quote, CR or LF.
+ */
+function csvCell(value: StoredValue | undefined): string {
+  if (value === undefined) return "";
+  const v = value as unknown as ValueFields;
+  switch (tagOf(value)) {
+    case "S":
+      return csvField(v.S);
+    case "N":
+      return v.N;
+    case "NULL":
+      return "";
+    case "BOOL":
+      return v.BOOL ? "true" : "false";
+    case "B":
+      return base64(v.B);
+  }
+  return csvField(toJsonText(value));
+}
+
+function listText<T>(list: readonly T[], text: (element: T) => string): string {
+  let out = "[";
+  for (let i = 0; i < list.length; i++) out += i === 0 ? text(list[i]!) : `,${text(list[i]!)}`;
+  return `${out}]`;
 }
 
 /** Characters that make RFC 4180 quote a field. */
@@ -58,8 +126,8 @@ export function encodeRows(items: readonly StoredItem[], columns: readonly strin
   if (format === "csv") {
     const last = columns.length - 1;
     for (const item of items) {
-      for (let i = 0; i < last; i++) text += `${csvField(toCell(item[columns[i]!]))},`;
-      text += `${csvField(toCell(item[columns[last]!]))}\r\n`;
+      for (let i = 0; i < last; i++) text += `${csvCell(item[columns[i]!])},`;
+      text += `${csvCell(item[columns[last]!])}\r\n`;
     }
     return text;
   }
@@ -72,9 +140,21 @@ function objectText(item: StoredItem, keys: readonly string[]): string {
   let text = "";
   for (const key of keys) {
     const value = item[key];
-    if (value !== undefined) text += `${text ? "," : ""}${JSON.stringify(key)}:${toJsonText(value)}`;
+    if (value !== undefined) text += `${text ? "," : ""}${jsonKey(key)}:${toJsonText(value)}`;
   }
   return `{${text}}`;
+}
+
+/** Quoted keys, remembered: items repeat the same few attribute names. Bounded, since keys are client data. */
+const quotedKeys = new Map<string, string>();
+
+function jsonKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 function base64(bytes: Uint8Array): string {
