@@ -3,10 +3,11 @@
  * strings (12345678901234567890.123 stays exactly that), never through a JavaScript number. Pure.
  *
  * CSV is written here rather than through csv-stringify: per row, csv-stringify cost about three times the rest of
- * the encoding (it builds an array per row and runs its option machinery per cell). The output is byte-identical to
- * csv-stringify's with `{record_delimiter: "\r\n", eof: true}` (RFC 4180: a field is quoted iff it holds a comma, a
- * double quote, CR or LF; quotes are doubled; every record ends in CRLF); tests/unit/export-encode.test.ts checks
- * that against csv-stringify itself.
+ * the encoding (it builds an array per row and runs its option machinery per cell). RFC 4180: a field is quoted iff
+ * it holds a comma, a double quote, CR or LF; quotes are doubled; every record ends in CRLF. That is csv-stringify's
+ * output with `{record_delimiter: "\r\n", eof: true, quote_record_delimiter: true}`, which
+ * tests/unit/export-encode.test.ts checks byte for byte. (The earlier options lacked `quote_record_delimiter` and left
+ * a field with a lone LF or CR unquoted, which split its row; fields with CRLF were quoted either way.)
  */
 import type { StoredItem, StoredValue } from "../../ports.ts";
 
