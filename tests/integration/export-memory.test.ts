@@ -62,6 +62,8 @@ describe("export memory", () => {
     try {
       const { id } = body<{ id: string }>(await tasks.enqueue("export", { dataset: "orders" }));
       const view = await tasks.waitFor(id, ["succeeded", "failed"], 90_000);
+      // First, so that a buffering export fails on memory even where the emulator then refuses its one huge PutObject.
+      expect(peak).toBeLessThan(BOUND);
       expect(view.status, JSON.stringify(view.error)).toBe("succeeded");
       const result = view.result as { key: string; bytes: number; rows: number };
       key = result.key;
@@ -71,7 +73,6 @@ describe("export memory", () => {
       console.info(`export memory: ${(result.bytes / MiB).toFixed(0)} MiB file, peak live growth ${(peak / MiB).toFixed(1)} MiB over ${samples} samples`);
       expect(result.bytes).toBeGreaterThan(3 * BOUND);
       expect(samples).toBeGreaterThan(10);
-      expect(peak).toBeLessThan(BOUND);
     } finally {
       clearInterval(sampler);
       if (key) await stack.deps.services.blobs.deleteMany([key]);
