@@ -28,7 +28,14 @@ export function connect(target: BenchTarget) {
   const config: Config = readConfig(target.environment);
   const clients: AwsClients = createAwsClients({ endpoint: target.endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
   const deps = buildDependencies(config, clients, { logger: silentLogger });
-  return { config, clients, deps, close: () => Object.values(clients).forEach((client) => client.destroy()) };
+  return {
+    config,
+    clients,
+    deps,
+    close: () => {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
 }
 
 type Connection = ReturnType<typeof connect>;
