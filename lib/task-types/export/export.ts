@@ -92,26 +92,36 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
 
       const softDeadline = context.deadline - marginMs;
       let next: Promise<DatasetPage> | undefined = sink.position.exhausted ? undefined : read(sink.position.startKey);
-      while (next) {
-        const page: DatasetPage = await next;
-        // Read the next page while this one is encoded and uploaded.
-        next = page.lastEvaluatedKey ? read(page.lastEvaluatedKey) : undefined;
-        next?.catch(() => {});
-        const before = sink.position;
-        const position: Position = {
-          startKey: page.lastEvaluatedKey,
-          exhausted: !page.lastEvaluatedKey,
-          rows: before.rows + page.items.length,
-          scanned: before.scanned + page.scanned,
-        };
-        await sink.write(encodeRows(page.items, columns, input.format), position);
-        await progress(position);
-        if (next && Date.now() >= softDeadline && (await sink.checkpoint())) {
-          throw new ContinueLater(`Exported ${position.rows} rows so far; continuing in a new delivery.`);
+      const copy = async () => {
+        while (next) {
+          const page: DatasetPage = await next;
+          // Read the next page while this one is encoded and uploaded.
+          next = page.lastEvaluatedKey ? read(page.lastEvaluatedKey) : undefined;
+          next?.catch(() => {});
+          // Let the SDK put that request on the wire before the synchronous encoding below: otherwise its signing and
+          // sending wait behind the encoding, and the table sits idle for that long on every page.
+          if (next) await yieldToEventLoop();
+          const before = sink.position;
+          const position: Position = {
+            startKey: page.lastEvaluatedKey,
+            exhausted: !page.lastEvaluatedKey,
+            rows: before.rows + page.items.length,
+            scanned: before.scanned + page.scanned,
+          };
+          await sink.write(encodeRows(page.items, columns, input.format), position);
+          await progress(position);
+          if (next && Date.now() >= softDeadline && (await sink.checkpoint())) {
+            throw new ContinueLater(`Exported ${position.rows} rows so far; continuing in a new delivery.`);
+          }
         }
-      }
 
-      const bytes = await sink.finish();
+        return await sink.finish();
+      };
+      // A part may still be uploading when something fails: let it end before the delivery does.
+      const bytes = await copy().catch(async (error: unknown) => {
+        await sink.abandon();
+        throw error;
+      });
       await progress(sink.position, true);
       return { key: file.key, bytes, rows: sink.position.rows, contentType: file.contentType, filename: file.filename };
     },
@@ -133,6 +143,10 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
 export const exportTaskType = createExportTaskType();
 
 export { MIN_PART_BYTES };
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function describeFile(input: ExportInput, taskId: string) {
   const extension = input.format === "csv" ? "csv" : "jsonl";

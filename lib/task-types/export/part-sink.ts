@@ -1,6 +1,7 @@
 /**
  * The export's output: bytes are buffered per page and uploaded as parts of a multipart upload once `partBytes` are
- * waiting; every uploaded part is followed by a checkpoint. Memory holds at most one part plus one page.
+ * waiting; every uploaded part is followed by a checkpoint. A part uploads while the next one fills, so reading does
+ * not stop for uploads; memory holds at most the part in flight, the part filling and one page.
  *
  * With gzip, every chunk handed to `write` becomes its own gzip member: a file of concatenated members is a valid
  * gzip file (RFC 1952), and no compressor state has to survive between deliveries.
@@ -47,6 +48,8 @@ export class PartSink {
   #position: Position;
   /** Bytes in the uploaded parts. */
   #uploadedBytes: number;
+  /** The part being uploaded (and then checkpointed) while the next one fills; at most one at a time. */
+  #inFlight: Promise<void> | undefined;
 
   constructor(options: PartSinkOptions) {
     this.#options = options;
@@ -66,14 +69,18 @@ export class PartSink {
     return this.#buffered;
   }
 
-  /** Appends a chunk (the rows of one page) and the position after it; uploads a part when enough is waiting. */
+  /**
+   * Appends a chunk (the rows of one page) and the position after it. Once enough is waiting, the part is uploaded
+   * and checkpointed in the background while the caller reads on; a further part first waits for that one (so at
+   * most two parts are in memory) and rethrows its failure.
+   */
   async write(text: string, position: Position): Promise<void> {
     if (text.length > 0) {
       const raw = Buffer.from(text, "utf8");
       this.#push(this.#options.gzip ? await gzip(raw) : raw);
     }
     this.#position = position;
-    if (this.#buffered >= this.#options.partBytes) await this.#uploadPart();
+    if (this.#buffered >= this.#options.partBytes) await this.#startPart({ save: true });
   }
 
   /**
@@ -81,17 +88,20 @@ export class PartSink {
    * yet (too much buffered for the checkpoint, too little for a part): the caller reads on and asks again.
    */
   async checkpoint(): Promise<boolean> {
+    await this.#settle();
     if (this.#buffered >= MIN_PART_BYTES) {
-      await this.#uploadPart();
+      await this.#startPart({ save: true });
+      await this.#settle();
       return true;
     }
     if (this.#buffered > MAX_PENDING_BYTES) return false;
-    await this.#commit({ pending: this.#buffered ? Buffer.concat(this.#chunks) : undefined });
+    await this.#commit(this.#position, { pending: this.#buffered ? Buffer.concat(this.#chunks) : undefined });
     return true;
   }
 
   /** Uploads what is left and completes the object; returns its size. */
   async finish(): Promise<number> {
+    await this.#settle();
     const { blobs, key } = this.#options;
     const bytes = this.#uploadedBytes + this.#buffered;
     if (!this.#committed.uploadId) {
@@ -100,7 +110,10 @@ export class PartSink {
       return bytes;
     }
     try {
-      if (this.#buffered > 0) await this.#uploadPart({ save: false });
+      if (this.#buffered > 0) {
+        await this.#startPart({ save: false });
+        await this.#settle();
+      }
       await blobs.completeMultipartUpload(key, this.#committed.uploadId, this.#committed.parts);
     } catch (error) {
       // A crash after the completion and before the task's success leaves the object done and the upload gone.
@@ -110,34 +123,55 @@ export class PartSink {
     return bytes;
   }
 
+  /** Waits for a background upload to end, ignoring its outcome: call before giving up on an export. */
+  async abandon(): Promise<void> {
+    await this.#settle().catch(() => {});
+  }
+
   #push(chunk: Buffer) {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
   }
 
-  async #uploadPart(options: { save?: boolean } = {}) {
+  /** Waits for the part in flight, if any; rethrows its failure. */
+  async #settle() {
+    const inFlight = this.#inFlight;
+    this.#inFlight = undefined;
+    await inFlight;
+  }
+
+  /** Cuts the buffer into the next part and starts uploading it (after the previous part is done). */
+  async #startPart(options: { save: boolean }) {
+    await this.#settle();
+    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    this.#chunks = [];
+    this.#buffered = 0;
+    const upload = this.#uploadPart(body, this.#position, options);
+    // Observed by the next #settle; until then a failure must not count as unhandled.
+    upload.catch(() => {});
+    this.#inFlight = upload;
+  }
+
+  async #uploadPart(body: Buffer, position: Position, options: { save: boolean }) {
     const { blobs, key, signal } = this.#options;
     const uploadId = this.#committed.uploadId ?? (await blobs.createMultipartUpload(key, { ...this.#options.put, signal }));
     const partNumber = this.#committed.parts.length + 1;
-    const body = Buffer.concat(this.#chunks);
     // The same part number on a resumed run replaces whatever a crashed run uploaded there.
     const part: UploadedPart = await blobs.uploadPart(key, uploadId, partNumber, body, signal);
     await this.#options.onPartUploaded?.(partNumber);
     this.#committed = { ...this.#committed, uploadId, parts: [...this.#committed.parts, part], pending: undefined };
     this.#uploadedBytes += body.length;
-    this.#chunks = [];
-    this.#buffered = 0;
-    if (options.save !== false) await this.#commit({ pending: undefined });
+    if (options.save) await this.#commit(position, { pending: undefined });
   }
 
-  async #commit(extra: { pending: Buffer | undefined }) {
+  async #commit(position: Position, extra: { pending: Buffer | undefined }) {
     const next: ExportCheckpoint = {
       ...this.#committed,
       pending: extra.pending,
-      startKey: this.#position.startKey,
-      exhausted: this.#position.exhausted,
-      rows: this.#position.rows,
-      scanned: this.#position.scanned,
+      startKey: position.startKey,
+      exhausted: position.exhausted,
+      rows: position.rows,
+      scanned: position.scanned,
       bytes: this.#uploadedBytes + (extra.pending?.length ?? 0),
     };
     await this.#options.saveCheckpoint(next);
