@@ -9,6 +9,7 @@
  * Ports: OFFLOAD_HTTP_PORT (3000), OFFLOAD_LAMBDA_PORT (3002), OFFLOAD_EMULATOR_PORT (4566).
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { startEmulator, type RunningEmulator } from "../infra/emulator.ts";
 import { provisionStack } from "../infra/provision.ts";
 import { loadServerlessConfig, OFFLINE_AWS_ENV, PROJECT_ROOT, serverlessBin } from "../infra/serverless-config.ts";
@@ -35,6 +36,7 @@ async function main() {
     ...OFFLINE_AWS_ENV,
     AWS_REGION: region,
     AWS_ENDPOINT_URL: endpoint,
+    OFFLOAD_ESBUILD_DIR: `.offline/${process.pid}`,
     ...stack.environment,
     ...(process.env.AWS_ACCESS_KEY_ID ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID } : {}),
     ...(process.env.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY } : {}),
@@ -141,6 +143,7 @@ async function shutdown(code: number) {
     ),
   );
   await emulator?.stop();
+  rmSync(new URL(`../.offline/${process.pid}`, import.meta.url), { recursive: true, force: true });
   process.exit(code);
 }
 
