@@ -70,6 +70,6 @@ export function isUploadKey(key: string): boolean {
     key.length > UPLOADS_PREFIX.length &&
     key.length <= 1024 &&
     !key.split("/").some((segment) => segment === "." || segment === "..") &&
-    !/[\u0000-\u001f\u007f\\]/.test(key)
+    ![...key].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f || char === "\\")
   );
 }

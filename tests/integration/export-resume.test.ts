@@ -31,7 +31,7 @@ function switchableExport(variants: Record<string, ExportType>, choose: () => st
   return { type, counts };
 }
 
-async function download(stack: TestStack, tasks: ReturnType<typeof taskClient>, input: unknown) {
+async function download(tasks: ReturnType<typeof taskClient>, input: unknown) {
   const { id } = body<{ id: string }>(await tasks.enqueue("export", input));
   const view = await tasks.waitFor(id, ["succeeded", "failed"], 60_000);
   expect(view.status, JSON.stringify(view.error)).toBe("succeeded");
@@ -66,11 +66,11 @@ describe("a forced hand-over after every page", () => {
     ["gzipped JSON Lines", { dataset: "orders", format: "jsonl", gzip: true }],
   ])("produces the same %s file as an uninterrupted export, without using attempts", async (_, input) => {
     mode = "straight";
-    const straight = await download(stack, taskClient(stack), input);
+    const straight = await download(taskClient(stack), input);
     counts.invocations = 0;
 
     mode = "interrupted";
-    const resumed = await download(stack, taskClient(stack), input);
+    const resumed = await download(taskClient(stack), input);
 
     expect(counts.invocations).toBeGreaterThanOrEqual(150 / 20);
     expect(resumed.view.attempt).toBe(1);
@@ -125,9 +125,9 @@ describe("multi-part exports", () => {
 
   it("resumes a crashed attempt from its last checkpoint: same file, no part before it uploaded again", async () => {
     mode = "straight";
-    const straight = await download(stack, taskClient(stack), { dataset: "orders" });
+    const straight = await download(taskClient(stack), { dataset: "orders" });
     mode = "crashing";
-    const resumed = await download(stack, taskClient(stack), { dataset: "orders" });
+    const resumed = await download(taskClient(stack), { dataset: "orders" });
 
     expect(uploads.get(straight.view.id)).toEqual([1, 2, 3]);
     // Attempt 1: parts 1 and 2 (crash before 2's checkpoint). Attempt 2: from after part 1.

@@ -70,7 +70,9 @@ describe("export", () => {
       seen.add(key);
       const item = byKey.get(key);
       expect(item).toBeDefined();
-      columns.forEach((column, i) => expect(row[i], `${key} ${column}`).toBe(expectedCell(item![column])));
+      for (const [i, column] of columns.entries()) {
+        expect(row[i], `${key} ${column}`).toBe(expectedCell(item![column]));
+      }
     }
     // The awkward values really are there, and survived.
     expect(rows.some((row) => row.some((cell) => cell.includes("\n")))).toBe(true);
