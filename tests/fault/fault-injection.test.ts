@@ -216,7 +216,10 @@ describe("fault injection", { timeout: 300_000 }, () => {
     }
 
     async function killDuringSlowTask(): Promise<void> {
-      await eventually(async () => worker.slowRunning.size > 0, { what: "a slow task to be running", timeoutMs: 5_000 }).catch(
+      await eventually(async () => worker.slowRunning.size > 0, {
+        what: "a slow task to be running",
+        timeoutMs: 5_000,
+      }).catch(
         () => {}, // kill anyway: tasks are in flight all the time
       );
       await worker.kill();
@@ -236,7 +239,10 @@ describe("fault injection", { timeout: 300_000 }, () => {
         async () => {
           tasks = await allFaultTasks(stack);
           if (!tasks.every((task) => isTerminal(task.status))) return false;
-          return (await stack.messageCount(stack.queueUrl)) === 0 && (await stack.messageCount(stack.deadLetterQueueUrl)) === 0;
+          return (
+            (await stack.messageCount(stack.queueUrl)) === 0 &&
+            (await stack.messageCount(stack.deadLetterQueueUrl)) === 0
+          );
         },
         { what: "every task to finish and both queues to empty", timeoutMs: DRAIN_DEADLINE_MS, intervalMs: 1_000 },
       );
@@ -282,7 +288,8 @@ describe("fault injection", { timeout: 300_000 }, () => {
       const wanted = task.status === "succeeded" ? 1 : 0;
       if (count > wanted && repeatsExplainedByKills(task, effects.get(id) ?? [], worker.killedAt)) {
         repeatedByKill.push(id);
-      } else if (count !== wanted) problems.push(
+      } else if (count !== wanted)
+        problems.push(
           `${id} (${planned.mode}/${planned.entry}): ${count} side effects, expected ${wanted} [${effects.get(id)?.join(", ") ?? ""}]`,
         );
     }
@@ -310,7 +317,12 @@ describe("fault injection", { timeout: 300_000 }, () => {
     writeFileSync(
       join(PROJECT_ROOT, "tests/.artifacts/fault-worker-log.txt"),
       [`outage ${new Date(outage.from).toISOString()} .. ${new Date(outage.to).toISOString()}`]
-        .concat(worker.logs.map((log) => `${new Date(log.at).toISOString()} ${log.level} ${log.taskId ?? "-"} ${log.message} ${log.error ?? ""}`))
+        .concat(
+          worker.logs.map(
+            (log) =>
+              `${new Date(log.at).toISOString()} ${log.level} ${log.taskId ?? "-"} ${log.message} ${log.error ?? ""}`,
+          ),
+        )
         .join("\n"),
     );
     const suspects = tasks.filter((task) => problems.some((problem) => problem.startsWith(task.id)));

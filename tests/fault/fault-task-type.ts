@@ -62,10 +62,14 @@ export function faultTaskType(onEvent: (event: FaultEvent) => void = () => {}): 
           break;
       }
       // The side effect, just before returning: one object per successful run.
-      await context.services.blobs.put(`${EFFECTS_PREFIX}${context.taskId}/attempt${context.attempt}-${randomUUID()}`, String(context.attempt), {
-        contentType: "text/plain",
-        signal: context.signal,
-      });
+      await context.services.blobs.put(
+        `${EFFECTS_PREFIX}${context.taskId}/attempt${context.attempt}-${randomUUID()}`,
+        String(context.attempt),
+        {
+          contentType: "text/plain",
+          signal: context.signal,
+        },
+      );
       return { attempt: context.attempt };
     },
   });

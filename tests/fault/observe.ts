@@ -13,7 +13,8 @@ export async function allFaultTasks(stack: TestStack): Promise<Task[]> {
     const page = await stack.clients.dynamo.send(
       new ScanCommand({ TableName: stack.config.tasksTable, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
-    for (const item of page.Items ?? []) if (item.type === "fault" && typeof item.status === "string") tasks.push(item as Task);
+    for (const item of page.Items ?? [])
+      if (item.type === "fault" && typeof item.status === "string") tasks.push(item as Task);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return tasks;
@@ -25,7 +26,11 @@ export async function effectsPerTask(stack: TestStack): Promise<Map<string, stri
   let token: string | undefined;
   do {
     const page = await stack.clients.s3.send(
-      new ListObjectsV2Command({ Bucket: stack.config.resultsBucket, Prefix: EFFECTS_PREFIX, ContinuationToken: token }),
+      new ListObjectsV2Command({
+        Bucket: stack.config.resultsBucket,
+        Prefix: EFFECTS_PREFIX,
+        ContinuationToken: token,
+      }),
     );
     for (const object of page.Contents ?? []) {
       const [id = "", name = ""] = object.Key!.slice(EFFECTS_PREFIX.length).split("/");
@@ -42,7 +47,11 @@ export async function effectsPerTask(stack: TestStack): Promise<Map<string, stri
  * at-least-once showing through (the process died after the side effect and before it could record the outcome),
  * not a bug; any other repeat is one.
  */
-export function repeatsExplainedByKills(task: Task, effectNames: readonly string[], killedAt: readonly number[]): boolean {
+export function repeatsExplainedByKills(
+  task: Task,
+  effectNames: readonly string[],
+  killedAt: readonly number[],
+): boolean {
   const attempts = effectNames.map((name) => Number(/^attempt(\d+)-/.exec(name)?.[1] ?? Number.NaN));
   if (task.status !== "succeeded" || attempts.filter((a) => a === task.attempt).length !== 1) return false;
   const claimedAt = (attempt: number) => {

@@ -44,7 +44,16 @@ export function formatSummary(figures: RunFigures): string {
   let totalResent = 0;
   for (const [id, { planned }] of figures.tracked) {
     const kind = planned.entry === "normal" ? planned.mode : planned.entry;
-    const row = rows.get(kind) ?? { tasks: 0, succeeded: 0, failed: new Map(), other: 0, effects: 0, retried: 0, retries: 0, resent: 0 };
+    const row = rows.get(kind) ?? {
+      tasks: 0,
+      succeeded: 0,
+      failed: new Map(),
+      other: 0,
+      effects: 0,
+      retried: 0,
+      retries: 0,
+      resent: 0,
+    };
     rows.set(kind, row);
     row.tasks++;
     row.effects += figures.effects.get(id)?.length ?? 0;
@@ -68,16 +77,32 @@ export function formatSummary(figures: RunFigures): string {
     totalResent += resent;
   }
 
-  const header = ["kind", "tasks", "succeeded", "failed (code)", "not terminal", "side effects", "attempts>1", "retries", "re-sent"];
+  const header = [
+    "kind",
+    "tasks",
+    "succeeded",
+    "failed (code)",
+    "not terminal",
+    "side effects",
+    "attempts>1",
+    "retries",
+    "re-sent",
+  ];
   const table = [header];
   const order = ["ok", "transient", "permanent", "hangOnce", "hangAlways", "slow", "stranded", "sendFailure"];
   for (const kind of [...rows.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
     const row = rows.get(kind)!;
     const failed = [...row.failed].map(([code, n]) => `${n} ${code}`).join(", ") || "0";
-    table.push([kind, row.tasks, row.succeeded, failed, row.other, row.effects, row.retried, row.retries, row.resent].map(String));
+    table.push(
+      [kind, row.tasks, row.succeeded, failed, row.other, row.effects, row.retried, row.retries, row.resent].map(
+        String,
+      ),
+    );
   }
   const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)));
-  const lines = table.map((cells) => cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  const lines = table.map((cells) =>
+    cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
+  );
 
   const c = figures.counters;
   const seconds = (ms: number) => (ms / 1000).toFixed(1);

@@ -46,7 +46,10 @@ export class WorkerControl {
     });
     this.#child = child;
     this.starts++;
-    await eventually(async () => ready || child.exitCode !== null, { what: "the worker process to start", timeoutMs: 30_000 });
+    await eventually(async () => ready || child.exitCode !== null, {
+      what: "the worker process to start",
+      timeoutMs: 30_000,
+    });
     if (!ready) throw new Error(`The worker process exited (${child.exitCode}): ${this.#stderr}`);
   }
 
