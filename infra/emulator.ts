@@ -21,6 +21,11 @@ export interface RunningEmulator {
   /** The endpoint to give the SDK, e.g. `http://127.0.0.1:4566`. */
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * Takes the HTTP front end down (every open connection cut) for `downMs`, then listens again on the same port. The
+   * stores keep their data: this models a service outage, or a restart of an emulator that persists its state.
+   */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,18 +88,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 4566, HOST, () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, HOST, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  const close = () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
+  };
+  await listen(options.port ?? 4566);
   const port = (server.address() as AddressInfo).port;
 
   return {
     endpoint: `http://${HOST}:${port}`,
     port,
+    async restart(downMs) {
+      await close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await listen(port);
+    },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await fauxqs.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },

@@ -42,6 +42,9 @@ const SAFETY_MARGIN_MS = 5_000;
 const LEASE_GRACE_MS = 5_000;
 /** Back-off for deliveries that failed on our own infrastructure (throttling, a network error). */
 const INFRASTRUCTURE_RETRY_SECONDS = 10;
+/** Tries of an outcome write, and the pause before the second (doubling after): 0.2 + 0.4 + 0.8 + 1.6 s at most. */
+const OUTCOME_WRITE_TRIES = 5;
+const OUTCOME_WRITE_PAUSE_MS = 200;
 
 export async function runDelivery(delivery: Delivery, deps: Dependencies, options: RunOptions): Promise<DeliveryOutcome> {
   const { message } = delivery;
@@ -95,7 +98,7 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
       return { kind: "ack", status: "cancelled" };
     }
     if (result.ok) {
-      await deps.store.complete(task, lease.token, result.value, deps.clock.now());
+      await recordOutcome(() => deps.store.complete(task, lease.token, result.value, deps.clock.now()), lease);
       deps.logger.info("task succeeded", attemptLog);
       return { kind: "ack", status: "succeeded" };
     }
@@ -104,12 +107,13 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
     if (error.retryable && hasAttemptsLeft(type.retry, task.attempt)) {
       const delaySeconds = backoffSeconds(type.retry, task.attempt);
       const failedAt = deps.clock.now();
-      await deps.store.fail(task, lease.token, error, failedAt, new Date(failedAt.getTime() + delaySeconds * 1000));
+      const retryAt = new Date(failedAt.getTime() + delaySeconds * 1000);
+      await recordOutcome(() => deps.store.fail(task, lease.token, error, failedAt, retryAt), lease);
       deps.logger.warn("attempt failed; retrying", { ...attemptLog, error: result.error, delaySeconds });
       await deps.queue.delay(delivery.receiptHandle, delaySeconds);
       return { kind: "retry", delaySeconds, reason: error.code };
     }
-    const failed = await deps.store.fail(task, lease.token, error, deps.clock.now());
+    const failed = await recordOutcome(() => deps.store.fail(task, lease.token, error, deps.clock.now()), lease);
     deps.logger.error("task failed", { ...attemptLog, error: result.error });
     await cleanUpAfterFailure(type, failed, deps);
     await deps.queue.sendToDeadLetter(message, error);
@@ -129,6 +133,25 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
     deps.logger.error("could not record the outcome; the delivery will be retried", { ...attemptLog, error });
     const untilLeaseExpires = Math.ceil((lease.expiresAt - deps.clock.now().getTime()) / 1000) + 1;
     return retryAfterInfrastructureError(delivery, deps, Math.max(INFRASTRUCTURE_RETRY_SECONDS, untilLeaseExpires));
+  }
+}
+
+/**
+ * Writes an attempt's outcome, trying again on an infrastructure error (throttling, a dropped connection) while the
+ * lease holds. Giving up at the first error would let the next delivery take the task over and run a handler that
+ * already finished a second time. A conflict is final: the task was cancelled or taken over.
+ */
+async function recordOutcome<T>(write: () => Promise<T>, lease: { expiresAt: number }): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await write();
+    } catch (error) {
+      const pause = OUTCOME_WRITE_PAUSE_MS * 2 ** (tries - 1);
+      if (error instanceof TransitionConflictError || tries >= OUTCOME_WRITE_TRIES || Date.now() + pause >= lease.expiresAt) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 

@@ -45,15 +45,20 @@ export interface TestStackOptions {
   readonly taskTypes?: TaskTypeRegistry;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Another emulator than the shared one from the global setup (a test that restarts its own). */
+  readonly endpoint?: string;
+  /** Changes to this stack's copy of the template before it is provisioned (e.g. a shorter visibility timeout). */
+  readonly adjustTemplate?: (template: ServerlessConfig) => void;
 }
 
 export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const endpoint = inject("awsEndpoint");
+  const endpoint = options.endpoint ?? inject("awsEndpoint");
   const suffix = randomBytes(4).toString("hex");
   // Same definitions as the `test` stage, under this file's own names.
   const template = JSON.parse(
     inject("serverlessConfig").replaceAll("offload-test-", `offload-test${suffix}-`),
   ) as ServerlessConfig;
+  options.adjustTemplate?.(template);
   const provisioned = await provisionStack(template, { endpoint, region: REGION });
   const config = readConfig(provisioned.environment);
   const clients = createAwsClients({ endpoint, region: REGION, credentials: TEST_CREDENTIALS, forcePathStyle: true });

@@ -1,0 +1,143 @@
+/** The fault suite's report: what was injected, how every kind of task ended, and what the system did about it. */
+import type { Task } from "../../lib/domain/task.ts";
+import type { Expected, PlannedTask } from "./plan.ts";
+
+export interface RunFigures {
+  readonly planned: number;
+  readonly tasks: readonly Task[];
+  readonly tracked: ReadonlyMap<string, { planned: PlannedTask; expected: Expected; answered503: boolean }>;
+  readonly effects: ReadonlyMap<string, readonly string[]>;
+  readonly counters: Readonly<{
+    enqueueErrors: number;
+    answered503: number;
+    duplicates: number;
+    outages: number;
+    orphans: number;
+    throttles: number;
+    kills: number;
+    interrupted: number;
+  }>;
+  readonly enqueuedInMs: number;
+  readonly elapsedMs: number;
+  readonly settled: boolean;
+  readonly queueLeft: number;
+  readonly deadLetterLeft: number;
+  readonly problems: readonly string[];
+  readonly repeatedByKill: readonly string[];
+}
+
+interface Row {
+  tasks: number;
+  succeeded: number;
+  failed: Map<string, number>;
+  other: number;
+  effects: number;
+  retried: number;
+  retries: number;
+  resent: number;
+}
+
+export function formatSummary(figures: RunFigures): string {
+  const rows = new Map<string, Row>();
+  const byId = new Map(figures.tasks.map((task) => [task.id, task]));
+  let totalRetries = 0;
+  let totalResent = 0;
+  for (const [id, { planned }] of figures.tracked) {
+    const kind = planned.entry === "normal" ? planned.mode : planned.entry;
+    const row = rows.get(kind) ?? {
+      tasks: 0,
+      succeeded: 0,
+      failed: new Map(),
+      other: 0,
+      effects: 0,
+      retried: 0,
+      retries: 0,
+      resent: 0,
+    };
+    rows.set(kind, row);
+    row.tasks++;
+    row.effects += figures.effects.get(id)?.length ?? 0;
+    const task = byId.get(id);
+    if (!task) {
+      row.other++;
+      continue;
+    }
+    if (task.status === "succeeded") row.succeeded++;
+    else if (task.status === "failed") {
+      const code = task.error?.code ?? "?";
+      row.failed.set(code, (row.failed.get(code) ?? 0) + 1);
+    } else row.other++;
+    const history = task.history ?? [];
+    const retries = history.filter((event) => event.to === "retrying" && event.from !== "retrying").length;
+    const resent = history.filter((event) => /by the sweeper/.test(event.note ?? "")).length;
+    if (task.attempt > 1) row.retried++;
+    row.retries += retries;
+    row.resent += resent;
+    totalRetries += retries;
+    totalResent += resent;
+  }
+
+  const header = [
+    "kind",
+    "tasks",
+    "succeeded",
+    "failed (code)",
+    "not terminal",
+    "side effects",
+    "attempts>1",
+    "retries",
+    "re-sent",
+  ];
+  const table = [header];
+  const order = ["ok", "transient", "permanent", "hangOnce", "hangAlways", "slow", "stranded", "sendFailure"];
+  for (const kind of [...rows.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
+    const row = rows.get(kind)!;
+    const failed = [...row.failed].map(([code, n]) => `${n} ${code}`).join(", ") || "0";
+    table.push(
+      [kind, row.tasks, row.succeeded, failed, row.other, row.effects, row.retried, row.retries, row.resent].map(
+        String,
+      ),
+    );
+  }
+  const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)));
+  const lines = table.map((cells) =>
+    cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
+  );
+
+  const c = figures.counters;
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  return [
+    "",
+    "=== Offload fault-injection summary ===",
+    `tasks: ${figures.tracked.size} (${figures.planned} planned` +
+      `${c.orphans ? `, ${c.orphans} written before a cut connection hid the answer` : ""}` +
+      `${c.answered503 - countSendFailures(figures) > 0 ? `, ${c.answered503 - countSendFailures(figures)} re-submitted after a 503` : ""})`,
+    `injected: duplicate messages ${c.duplicates}; SQS send failures after the write ${countSendFailures(figures)}; ` +
+      `stranded records ${countEntry(figures, "stranded")}; DynamoDB UpdateItem throttles ${c.throttles}; ` +
+      `worker SIGKILLs ${c.kills} (slow tasks running at the kills: ${c.interrupted}); emulator outages ${c.outages}`,
+    "  (the outage takes the emulator's HTTP front end down for 2 s and back on the same port with its data: it models a",
+    "   restart of a persistent emulator or a service outage; an in-memory restart would lose every queued message,",
+    "   which no queue survives)",
+    `enqueue calls that failed during the outage and were retried: ${c.enqueueErrors}; answered 503 queue_unavailable: ${c.answered503}`,
+    "",
+    ...lines,
+    "",
+    `retries (retrying transitions): ${totalRetries}; sweeper re-sends: ${totalResent}`,
+    `successes whose handler ran twice because a SIGKILL landed between its side effect and its outcome write: ` +
+      `${figures.repeatedByKill.length}${figures.repeatedByKill.length ? ` (${figures.repeatedByKill.join(", ")})` : ""}`,
+    "  (at-least-once: the new attempt starts only after the dead attempt's lease expired, never alongside it)",
+    `left in the task queue: ${figures.queueLeft}; in the dead-letter queue: ${figures.deadLetterLeft}; settled: ${figures.settled}`,
+    `time: enqueued in ${seconds(figures.enqueuedInMs)} s, all terminal and queues empty after ${seconds(figures.elapsedMs)} s`,
+    `problems: ${figures.problems.length}`,
+    ...figures.problems.slice(0, 30).map((problem) => `  - ${problem}`),
+    "",
+  ].join("\n");
+}
+
+function countEntry(figures: RunFigures, entry: string): number {
+  return [...figures.tracked.values()].filter((t) => t.planned.entry === entry).length;
+}
+
+function countSendFailures(figures: RunFigures): number {
+  return countEntry(figures, "sendFailure");
+}
