@@ -62,6 +62,8 @@ export interface IdempotencyRecord {
   readonly taskId: string;
   /** Epoch seconds; the key is free again afterwards. */
   readonly expiresAt: number;
+  /** Epoch ms when the key was bound: a binding whose task never appeared can be taken over after a while. */
+  readonly reservedAt: number;
 }
 
 export interface IdempotencyStore {
@@ -72,6 +74,11 @@ export interface IdempotencyStore {
     record: IdempotencyRecord,
     now: Date,
   ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord }>;
+  /**
+   * Rebinds a key whose task was never written (its request died after reserving it) to `record`, only while the key
+   * is still bound to `staleTaskId`. False if someone else rebound it first.
+   */
+  takeOver(tenant: string, key: string, staleTaskId: string, record: IdempotencyRecord): Promise<boolean>;
   /** Frees a key whose task could not be created (only while it is still bound to `taskId`). */
   release(tenant: string, key: string, taskId: string): Promise<void>;
 }

@@ -42,8 +42,30 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       if (!Item) return this.reserve(tenant, key, record, now); // released in between: try again
       return {
         reserved: false,
-        existing: { fingerprint: String(Item.fingerprint), taskId: String(Item.taskId), expiresAt: Number(Item.expiresAt) },
+        existing: {
+          fingerprint: String(Item.fingerprint),
+          taskId: String(Item.taskId),
+          expiresAt: Number(Item.expiresAt),
+          reservedAt: Number(Item.reservedAt ?? 0),
+        },
       };
+    }
+  }
+
+  async takeOver(tenant: string, key: string, staleTaskId: string, record: IdempotencyRecord): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { id: itemId(tenant, key), owner: tenant, ...record },
+          ConditionExpression: "taskId = :stale",
+          ExpressionAttributeValues: { ":stale": staleTaskId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

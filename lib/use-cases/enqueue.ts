@@ -102,8 +102,19 @@ export async function enqueue(body: unknown, deps: Dependencies, options: Enqueu
   if (idempotencyKey !== undefined) {
     const fingerprint = fingerprintOf({ type: type.name, input, delaySeconds: request.delaySeconds, runAt: request.runAt });
     const expiresAt = Math.floor(now.getTime() / 1000) + deps.config.idempotencyWindowSeconds;
-    const outcome = await deps.idempotency.reserve(tenant, idempotencyKey, { fingerprint, taskId: task.id, expiresAt }, now);
-    if (!outcome.reserved) return replay(outcome.existing, fingerprint, tenant, deps);
+    const record = { fingerprint, taskId: task.id, expiresAt, reservedAt: now.getTime() };
+    const outcome = await deps.idempotency.reserve(tenant, idempotencyKey, record, now);
+    if (!outcome.reserved) {
+      const replayed = await replay(outcome.existing, fingerprint, tenant, deps);
+      if (replayed) return replayed;
+      // The key's first request died before writing its task: this request takes the key over and creates it.
+      const tookOver = await deps.idempotency.takeOver(tenant, idempotencyKey, outcome.existing.taskId, record);
+      if (!tookOver) throw keyInProgress(outcome.existing.taskId);
+      deps.logger.warn("idempotency key taken over from a request that never wrote its task", {
+        staleTaskId: outcome.existing.taskId,
+        taskId: task.id,
+      });
+    }
   }
 
   try {
@@ -164,13 +175,19 @@ async function refuseWhenQueueFull(deps: Dependencies): Promise<void> {
   }
 }
 
-/** The key was used before: the same request gets the original task; another request is refused. */
+/** A binding older than this whose task does not exist belongs to a request that died: it may be taken over. */
+const STALE_RESERVATION_MS = 10_000;
+
+/**
+ * The key was used before: the same request gets the original task; another request is refused. Undefined when the
+ * key's task never appeared and its reservation is stale (the caller takes the key over).
+ */
 async function replay(
-  existing: { fingerprint: string; taskId: string },
+  existing: { fingerprint: string; taskId: string; reservedAt: number },
   fingerprint: string,
   tenant: string,
   deps: Dependencies,
-): Promise<Enqueued> {
+): Promise<Enqueued | undefined> {
   if (existing.fingerprint !== fingerprint) {
     throw new ConflictError(
       "idempotency_key_reused",
@@ -184,14 +201,19 @@ async function replay(
     const task = await deps.store.get(existing.taskId, deps.clock.now());
     if (task && task.tenant === tenant) return { task, replayed: true };
     if (Date.now() > deadline) {
-      throw new ConflictError(
-        "idempotency_key_in_progress",
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
-        { taskId: existing.taskId },
-      );
+      if (deps.clock.now().getTime() - existing.reservedAt > STALE_RESERVATION_MS) return undefined;
+      throw keyInProgress(existing.taskId);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+function keyInProgress(taskId: string): ConflictError {
+  return new ConflictError(
+    "idempotency_key_in_progress",
+    "A request with this Idempotency-Key is still being processed; retry shortly.",
+    { taskId },
+  );
 }
 
 /** A stable hash of a request: same fields and values, same fingerprint, whatever the key order. */

@@ -203,6 +203,34 @@ describe("idempotency keys", () => {
   });
 });
 
+describe("an idempotency key whose first request died", () => {
+  it("is taken over once stale, so a retry creates the task instead of waiting forever", async () => {
+    const request = { type: "count", input: { note: "died" }, delaySeconds: 900 };
+    // The first request reserved the key, then lost DynamoDB before writing its task and could not free the key.
+    const dying = {
+      ...stack.deps,
+      store: { ...stack.deps.store, create: async () => Promise.reject(new Error("connection reset")) },
+      idempotency: {
+        reserve: stack.deps.idempotency.reserve.bind(stack.deps.idempotency),
+        takeOver: stack.deps.idempotency.takeOver.bind(stack.deps.idempotency),
+        release: async () => Promise.reject(new Error("connection reset")),
+      },
+    };
+    await expect(enqueue(request, dying, { idempotencyKey: "died-1" })).rejects.toThrow("connection reset");
+
+    // Right away, a retry is told the first request is still in progress...
+    await expect(enqueue(request, stack.deps, { idempotencyKey: "died-1" })).rejects.toMatchObject({
+      code: "idempotency_key_in_progress",
+    });
+    // ...and once the reservation is stale, the retry takes the key over and creates the task.
+    const later = { ...stack.deps, clock: { now: () => new Date(Date.now() + 11_000) } };
+    const retried = await enqueue(request, later, { idempotencyKey: "died-1" });
+    expect(retried.replayed).toBe(false);
+    const replay = await enqueue(request, later, { idempotencyKey: "died-1" });
+    expect(replay).toMatchObject({ replayed: true, task: { id: retried.task.id } });
+  });
+});
+
 describe("the sweeper", () => {
   it("sends the message of a task whose record was written but never sent, and it then runs", async () => {
     // The process died between PutItem and SendMessage.
