@@ -77,8 +77,9 @@ export async function seedOrders(
   const worker = async () => {
     while (nextIndex < rows) {
       const start = nextIndex;
-      nextIndex = Math.min(rows, start + 25);
-      let requests = Array.from({ length: nextIndex - start }, (_, k) => ({
+      const end = Math.min(rows, start + 25);
+      nextIndex = end;
+      let requests = Array.from({ length: end - start }, (_, k) => ({
         PutRequest: { Item: demoOrder(start + k, rows, options) },
       }));
       for (let round = 0; requests.length > 0; round++) {
@@ -86,7 +87,7 @@ export async function seedOrders(
         const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
         requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
       }
-      written += nextIndex - start;
+      written += end - start;
       options.onProgress?.(written);
     }
   };
