@@ -36,15 +36,9 @@ afterAll(async () => {
 });
 
 describe("AWS calls per successful task", () => {
-  it("enqueue: one PutItem and one SendMessage (plus, at most every 2 s, the queue depth; the URL once)", async () => {
+  it("enqueue: one PutItem and one SendMessage (the queue URL is looked up once per cold start)", async () => {
     await enqueue({ type: "count", input: {} }, deps);
-    // Cold: the queue URL (once per process) and the depth reading for back-pressure (cached for 2 s).
-    expect(log.count()).toEqual({
-      "dynamo:PutItem": 1,
-      "sqs:GetQueueUrl": 1,
-      "sqs:GetQueueAttributes": 1,
-      "sqs:SendMessage": 1,
-    });
+    expect(log.count()).toEqual({ "dynamo:PutItem": 1, "sqs:GetQueueUrl": 1, "sqs:SendMessage": 1 });
 
     log.reset();
     await enqueue({ type: "count", input: {} }, deps);
@@ -64,5 +58,22 @@ describe("AWS calls per successful task", () => {
     // Two tasks ran: per task, a read, then a claim and a completion guarded by what was read. Deleting the messages
     // is the event source's (Lambda's) job.
     expect(log.count()).toEqual({ "dynamo:GetItem": 2, "dynamo:UpdateItem": 4 });
+  });
+
+  it("enqueue with back-pressure on: one queue-depth reading per 2 s at most, whatever the request rate", async () => {
+    const clients = createAwsClients({ endpoint: stack.endpoint, region: REGION, credentials: TEST_CREDENTIALS, forcePathStyle: true });
+    const calls = recordCalls(clients);
+    const limited = buildDependencies({ ...stack.config, maxQueueDepth: 1_000 }, clients, {
+      logger: silentLogger,
+      taskTypes: registryWith(countingTaskType().type),
+    });
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) await enqueue({ type: "count", input: { holdMs: 0 } }, limited);
+    const elapsed = Date.now() - started;
+
+    const counts = calls.count();
+    expect(counts).toMatchObject({ "dynamo:PutItem": 5, "sqs:SendMessage": 5 });
+    expect(counts["sqs:GetQueueAttributes"]).toBeGreaterThanOrEqual(1);
+    expect(counts["sqs:GetQueueAttributes"]).toBeLessThanOrEqual(1 + Math.floor(elapsed / 2_000));
   });
 });
