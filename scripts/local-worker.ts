@@ -5,11 +5,10 @@
  * by `npm start`; reads the same environment the Lambdas get.
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Handler } from "aws-lambda";
 import { handler as deadLetter } from "../functions/dead-letter.ts";
 import { handler as sweeper } from "../functions/sweeper.ts";
 import { handler as worker } from "../functions/worker.ts";
-import { type SqsHandler, startEventSource } from "../infra/local-event-source.ts";
+import { startBackgroundFunctions } from "../infra/local-background.ts";
 
 const env = process.env;
 const region = env.AWS_REGION ?? "us-east-1";
@@ -25,39 +24,24 @@ async function queue(name: string) {
 const onError = (error: unknown) =>
   console.error(JSON.stringify({ level: "ERROR", message: "local event source", error: String(error) }));
 
-const sources = [
-  startEventSource({
-    client,
-    ...(await queue(required("TASK_QUEUE_NAME"))),
-    region,
-    handler: worker as Handler as SqsHandler,
-    functionName: "offload-local-worker",
-    timeoutSeconds: Number(env.WORKER_TIMEOUT_SECONDS ?? 300),
-    batchSize: Number(env.LOCAL_WORKER_BATCH_SIZE ?? 10),
-    concurrency: Number(env.LOCAL_WORKER_CONCURRENCY ?? 4),
-    onError,
-  }),
-  startEventSource({
-    client,
-    ...(await queue(required("DEAD_LETTER_QUEUE_NAME"))),
-    region,
-    handler: deadLetter as Handler as SqsHandler,
-    functionName: "offload-local-dead-letter",
-    timeoutSeconds: 30,
-    onError,
-  }),
-];
-
-const sweepEvery = Number(env.LOCAL_SWEEP_INTERVAL_SECONDS ?? 60) * 1000;
-const sweepTimer = setInterval(() => {
-  sweeper({}).catch(onError);
-}, sweepEvery);
+const background = startBackgroundFunctions({
+  client,
+  region,
+  taskQueue: await queue(required("TASK_QUEUE_NAME")),
+  deadLetterQueue: await queue(required("DEAD_LETTER_QUEUE_NAME")),
+  handlers: { worker, deadLetter, sweeper },
+  workerTimeoutSeconds: Number(env.WORKER_TIMEOUT_SECONDS ?? 300),
+  batchSize: Number(env.LOCAL_WORKER_BATCH_SIZE ?? 10),
+  concurrency: Number(env.LOCAL_WORKER_CONCURRENCY ?? 4),
+  sweepIntervalMs: Number(env.LOCAL_SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
+  namePrefix: "offload-local",
+  onError,
+});
 process.send?.({ ready: true });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
-    clearInterval(sweepTimer);
-    await Promise.all(sources.map((source) => source.stop()));
+    await background.stop();
     process.exit(0);
   });
 }

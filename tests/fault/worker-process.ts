@@ -15,7 +15,7 @@ import { buildDependencies } from "../../lib/container.ts";
 import { createDeadLetterHandler, createSweeperHandler } from "../../lib/handlers/background.ts";
 import { createWorkerHandler } from "../../lib/handlers/worker.ts";
 import { silentLogger } from "../../lib/logger.ts";
-import { type SqsHandler, startEventSource } from "../../infra/local-event-source.ts";
+import { startBackgroundFunctions } from "../../infra/local-background.ts";
 import { registryWith } from "../support/task-types.ts";
 import { type FaultEvent, faultTaskType } from "./fault-task-type.ts";
 
@@ -71,49 +71,28 @@ const deps = buildDependencies(readConfig(env), clients, {
 });
 const onError = () => {}; // outages and kills are the point here; the test checks outcomes, not logs
 
-const sources = [
-  startEventSource({
-    client: clients.sqs,
-    queueUrl: required("FAULT_QUEUE_URL"),
-    queueArn: required("FAULT_QUEUE_ARN"),
-    region,
-    handler: createWorkerHandler(() => deps) as Handler as SqsHandler,
-    functionName: "offload-fault-worker",
-    timeoutSeconds: Number(env.WORKER_TIMEOUT_SECONDS ?? 30),
-    batchSize: 5,
-    concurrency: 8,
-    waitTimeSeconds: 1,
-    onError,
-  }),
-  startEventSource({
-    client: clients.sqs,
-    queueUrl: required("FAULT_DLQ_URL"),
-    queueArn: required("FAULT_DLQ_ARN"),
-    region,
-    handler: createDeadLetterHandler(() => deps) as Handler as SqsHandler,
-    functionName: "offload-fault-dead-letter",
-    timeoutSeconds: 30,
-    waitTimeSeconds: 1,
-    onError,
-  }),
-];
-
-const sweeper = createSweeperHandler(() => deps);
-let sweeping = false;
-const sweepTimer = setInterval(() => {
-  if (sweeping) return;
-  sweeping = true;
-  sweeper({})
-    .catch(onError)
-    .finally(() => {
-      sweeping = false;
-    });
-}, 1_000);
+const background = startBackgroundFunctions({
+  client: clients.sqs,
+  region,
+  taskQueue: { queueUrl: required("FAULT_QUEUE_URL"), queueArn: required("FAULT_QUEUE_ARN") },
+  deadLetterQueue: { queueUrl: required("FAULT_DLQ_URL"), queueArn: required("FAULT_DLQ_ARN") },
+  handlers: {
+    worker: createWorkerHandler(() => deps) as Handler,
+    deadLetter: createDeadLetterHandler(() => deps) as Handler,
+    sweeper: createSweeperHandler(() => deps),
+  },
+  workerTimeoutSeconds: Number(env.WORKER_TIMEOUT_SECONDS ?? 30),
+  batchSize: 5,
+  concurrency: 8,
+  sweepIntervalMs: 1_000,
+  waitTimeSeconds: 1,
+  namePrefix: "offload-fault",
+  onError,
+});
 report({ kind: "ready" });
 
 process.once("SIGTERM", async () => {
-  clearInterval(sweepTimer);
-  await Promise.all(sources.map((source) => source.stop()));
+  await background.stop();
   process.exit(0);
 });
 

@@ -3,15 +3,13 @@
  * concurrent deliveries (the handler runs once), and a crashed worker's task taken over when its lease expires.
  */
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SQSEvent } from "aws-lambda";
 import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
-import type { Task } from "../../lib/domain/task.ts";
 import { createWorkerHandler } from "../../lib/handlers/worker.ts";
 import { enqueue } from "../../lib/use-cases/enqueue.ts";
-import type { RunningEventSource } from "../../infra/local-event-source.ts";
 import { lambdaContext } from "../support/events.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
 import { countingTaskType, registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -22,24 +20,10 @@ beforeAll(async () => {
   stack = await createTestStack({ taskTypes: registryWith(counting.type) });
 });
 
-async function finished(id: string, timeoutMs = 20_000): Promise<Task> {
-  return eventually(
-    async () => {
-      const task = await stack.deps.store.get(id, new Date());
-      return task && (task.status === "succeeded" || task.status === "failed") ? task : undefined;
-    },
-    { what: `task ${id} to finish`, timeoutMs },
-  );
-}
+const finished = (id: string, timeoutMs?: number) => untilStatus(stack, id, ["succeeded", "failed"], timeoutMs);
 
 describe("with the worker running", () => {
-  let worker: RunningEventSource;
-  beforeAll(() => {
-    worker = stack.startWorker({ concurrency: 2 });
-  });
-  afterAll(async () => {
-    await worker.stop();
-  });
+  workerDuringBlock(() => stack, { concurrency: 2 });
 
   it("retries a transient failure with backoff and succeeds on a later attempt", async () => {
     const { task } = await enqueue({ type: "echo", input: { message: "again", failAttempts: 1 } }, stack.deps);

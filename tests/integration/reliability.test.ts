@@ -3,7 +3,7 @@
  * the dead-letter consumer, back-pressure and a queue that cannot be reached.
  */
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
 import { buildDependencies } from "../../lib/container.ts";
 import { type Task, createTask, newTaskId } from "../../lib/domain/task.ts";
@@ -13,9 +13,8 @@ import { silentLogger } from "../../lib/logger.ts";
 import { handleDeadLetter } from "../../lib/use-cases/dead-letter.ts";
 import { enqueue } from "../../lib/use-cases/enqueue.ts";
 import { sweep } from "../../lib/use-cases/sweep.ts";
-import type { RunningEventSource } from "../../infra/local-event-source.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
 import { countingTaskType, registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -29,28 +28,14 @@ beforeAll(async () => {
 
 const read = (id: string) => stack.deps.store.get(id, new Date()) as Promise<Task>;
 
-async function until(id: string, statuses: string[], timeoutMs = 20_000): Promise<Task> {
-  return eventually(
-    async () => {
-      const task = await read(id);
-      return task && statuses.includes(task.status) ? task : undefined;
-    },
-    { what: `task ${id} to reach ${statuses.join("/")}`, timeoutMs },
-  );
-}
+const until = (id: string, statuses: string[], timeoutMs?: number) => untilStatus(stack, id, statuses, timeoutMs);
 
 const body = (response: { body?: string }) => JSON.parse(response.body ?? "null");
 const action = (id: string, path: string) =>
   httpEvent({ method: "POST", path: `/tasks/${id}/${path}`, pathParameters: { id } });
 
 describe("with the worker running", () => {
-  let worker: RunningEventSource;
-  beforeAll(() => {
-    worker = stack.startWorker({ concurrency: 2 });
-  });
-  afterAll(async () => {
-    await worker.stop();
-  });
+  workerDuringBlock(() => stack, { concurrency: 2 });
 
   it("records every transition in the task's history, oldest first", async () => {
     const { task } = await enqueue({ type: "echo", input: { failAttempts: 1 } }, stack.deps);

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Handler } from "aws-lambda";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import type { Task } from "../../lib/domain/task.ts";
+import { eventually } from "./wait.ts";
 import { type AwsClients, createAwsClients } from "../../lib/adapters/aws-clients.ts";
 import { readConfig, type Config } from "../../lib/config.ts";
 import { buildDependencies } from "../../lib/container.ts";
@@ -126,4 +128,26 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       return Messages;
     },
   };
+}
+
+/** Runs the worker (behind the local event source) for the enclosing `describe` block. */
+export function workerDuringBlock(stack: () => TestStack, options: Parameters<TestStack["startWorker"]>[0] = {}): void {
+  let worker: RunningEventSource | undefined;
+  beforeAll(() => {
+    worker = stack().startWorker(options);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+  });
+}
+
+/** Waits until the task reaches one of `statuses`, and returns it. */
+export function untilStatus(stack: TestStack, id: string, statuses: readonly string[], timeoutMs = 20_000): Promise<Task> {
+  return eventually(
+    async () => {
+      const task = await stack.deps.store.get(id, new Date());
+      return task && statuses.includes(task.status) ? task : undefined;
+    },
+    { what: `task ${id} to reach ${statuses.join("/")}`, timeoutMs },
+  );
 }
