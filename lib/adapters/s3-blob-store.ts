@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { attachment } from "../domain/content-disposition.ts";
 import type { Readable } from "node:stream";
 import type {
   BlobHead,
@@ -232,10 +233,4 @@ function isMissing(error: unknown): boolean {
     error instanceof NotFound ||
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
   );
-}
-
-/** RFC 6266 attachment header with an ASCII fallback and the UTF-8 name. */
-export function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }

@@ -7,6 +7,7 @@
  * attempt; a crashed attempt's retry resumes from the last checkpoint too. Rows after the checkpointed position
  * were never committed, so they are read again: the final object has no duplicated or missing rows.
  */
+import { attachment } from "../../domain/content-disposition.ts";
 import { ContinueLater } from "../../domain/errors.ts";
 import type { RetryPolicy } from "../../domain/retry.ts";
 import type { DatasetPage, DatasetPageRequest } from "../../ports.ts";
@@ -65,7 +66,7 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
       const sink = new PartSink({
         blobs,
         key: file.key,
-        put: { contentType: file.contentType, contentDisposition: attachmentHeader(file.filename) },
+        put: { contentType: file.contentType, contentDisposition: attachment(file.filename) },
         partBytes: Math.max(partBytes, 1),
         gzip: input.gzip,
         state: saved ?? freshCheckpoint(file.key),
@@ -157,10 +158,6 @@ function describeFile(input: ExportInput, taskId: string) {
       ? "text/csv; charset=utf-8; header=present"
       : "application/x-ndjson; charset=utf-8";
   return { key: `results/${taskId}/${filename}`, filename, contentType };
-}
-
-function attachmentHeader(filename: string): string {
-  return `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, "_")}"`;
 }
 
 /**
