@@ -25,8 +25,11 @@ const MiB = 2 ** 20;
 /** ~80% of orders have a note: ~560 items × ~350 KB ≈ 160 MB of CSV from a table that seeds in seconds. */
 const ROWS = 560;
 const NOTE_BYTES = 350_000;
-/** Live heap + buffers above the baseline: two 5 MiB parts (one filling, one uploading), pages and SDK buffers. */
-const BOUND = 48 * MiB;
+/**
+ * Live heap + buffers above the lowest sample (75th percentile): two 5 MiB parts (one filling, one uploading), pages
+ * and SDK buffers. A third of the file: buffering it whole puts most samples above it (measured: p75 58 MiB).
+ */
+const BOUND = 32 * MiB;
 
 describe("export memory", () => {
   let stack: TestStack;
@@ -50,18 +53,16 @@ describe("export memory", () => {
       const usage = process.memoryUsage();
       return usage.heapUsed + usage.arrayBuffers;
     };
-    // Growth is the range of the samples, the baseline included: memory freed during the run (say, a previous file's
-    // leftovers) cannot hide growth that follows, as it could against the baseline alone.
-    let low = live();
-    let high = low;
-    let samples = 0;
-    const sampler = setInterval(() => {
-      const now = live();
-      low = Math.min(low, now);
-      high = Math.max(high, now);
-      samples++;
-    }, 100);
-    const growth = () => high - low;
+    // Growth: the 75th percentile of the samples above the lowest one (the baseline included). A buffering export
+    // grows steadily with the file, so most of its samples sit far above the bound; a streaming one stays flat, and
+    // a momentary spike on a loaded machine (a GC that lags, a socket backlog) cannot fail it alone.
+    const samples: number[] = [live()];
+    const sampler = setInterval(() => samples.push(live()), 100);
+    const growth = () => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      return (sorted[Math.floor(sorted.length * 0.75)] ?? 0) - (sorted[0] ?? 0);
+    };
+    const peak = () => Math.max(...samples) - Math.min(...samples);
     const tasks = taskClient(stack);
     let key = "";
     try {
@@ -75,9 +76,12 @@ describe("export memory", () => {
       expect(result.rows).toBe(ROWS);
       expect((await stack.deps.services.blobs.head(key))?.bytes).toBe(result.bytes);
 
-      console.info(`export memory: ${(result.bytes / MiB).toFixed(0)} MiB file, live memory range ${(growth() / MiB).toFixed(1)} MiB over ${samples} samples`);
+      console.info(
+        `export memory: ${(result.bytes / MiB).toFixed(0)} MiB file; live memory above the lowest sample: ` +
+          `p75 ${(growth() / MiB).toFixed(1)} MiB, max ${(peak() / MiB).toFixed(1)} MiB, over ${samples.length} samples`,
+      );
       expect(result.bytes).toBeGreaterThan(3 * BOUND);
-      expect(samples).toBeGreaterThan(10);
+      expect(samples.length).toBeGreaterThan(10);
     } finally {
       clearInterval(sampler);
       if (key) await stack.deps.services.blobs.deleteMany([key]);
