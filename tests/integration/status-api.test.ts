@@ -116,7 +116,8 @@ describe("GET /tasks/{id}", () => {
     expect(seen.some((s) => s.startsWith("running:"))).toBe(true);
     // The figures docs/polling.md quotes.
     console.log(`long polling: ${latencies.length} changes seen, latency ms ${JSON.stringify(latencies)}, reads ${JSON.stringify(reads)}`);
-    expect(Math.max(...latencies)).toBeLessThan(2_000);
+    // Behaviour, not speed: each answer came well before the 10 s wait ran out (the figures live in docs/polling.md).
+    expect(Math.max(...latencies)).toBeLessThan(5_000);
   });
 
   it("with nothing changing, answers 304 after the wait with the reads the interval implies", async () => {
@@ -145,7 +146,8 @@ describe("GET /tasks/{id}", () => {
     const started = Date.now();
     const response = await call("/tasks/{id}", { id: task.id, query: { wait: "20" }, headers: { "if-none-match": String(done.headers?.etag) } });
     expect(response.statusCode).toBe(304);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // At once, not after the 20 s wait.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it.each([["abc"], ["21"], ["-1"], ["1e3"]])("refuses wait=%s with 400 invalid_query", async (wait) => {
