@@ -1,5 +1,5 @@
 /** Lambda entry point: GET /tasks. */
-import { listDependenciesFromEnv } from "../lib/container.ts";
+import { dependenciesFromEnv } from "../lib/container.ts";
 import { createListHandler } from "../lib/handlers/list.ts";
 
-export const handler = createListHandler(listDependenciesFromEnv);
+export const handler = createListHandler(dependenciesFromEnv);

@@ -12,7 +12,6 @@ import { type Clock, systemClock } from "./ports.ts";
 import { datasetTables } from "./task-types/export/datasets.ts";
 import { builtInTaskTypes, TaskTypeRegistry } from "./task-types/registry.ts";
 import type { Dependencies } from "./use-cases/dependencies.ts";
-import type { ListDependencies } from "./use-cases/list-tasks.ts";
 
 export function buildDependencies(
   config: Config,
@@ -26,6 +25,7 @@ export function buildDependencies(
       tableName: config.tasksTable,
       timing: { strandedAfterMs: config.strandedAfterSeconds * 1000 },
     }),
+    queries: new DynamoTaskQueries({ client: clients.dynamo, tableName: config.tasksTable }),
     idempotency: new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.tasksTable }),
     queue: new SqsTaskQueue({
       client: clients.sqs,
@@ -48,19 +48,4 @@ let cached: Dependencies | undefined;
 export function dependenciesFromEnv(): Dependencies {
   cached ??= buildDependencies(readConfig(process.env), createAwsClients(awsClientOptionsFromEnv(process.env)));
   return cached;
-}
-
-let cachedWithQueries: (Dependencies & ListDependencies) | undefined;
-
-/** The process-wide dependencies plus the index queries (GET /tasks), from `process.env`, built on first use. */
-export function listDependenciesFromEnv(): Dependencies & ListDependencies {
-  if (!cachedWithQueries) {
-    const config = readConfig(process.env);
-    const clients = createAwsClients(awsClientOptionsFromEnv(process.env));
-    cachedWithQueries = {
-      ...buildDependencies(config, clients),
-      queries: new DynamoTaskQueries({ client: clients.dynamo, tableName: config.tasksTable }),
-    };
-  }
-  return cachedWithQueries;
 }

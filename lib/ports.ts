@@ -1,7 +1,6 @@
 /** The interfaces the use cases need from the outside world. Adapters in lib/adapters implement them. */
 import type { TaskErrorInfo } from "./domain/errors.ts";
 import type { Lease } from "./domain/lifecycle.ts";
-import type { TaskStatus } from "./domain/status.ts";
 import type { Task, TaskProgress } from "./domain/task.ts";
 
 /** How a task is addressed for a write: its id, and the tenant that owns it (the write checks both). */
@@ -44,8 +43,6 @@ export interface TaskStore {
   saveCheckpoint(ref: TaskRef, leaseToken: string, checkpoint: unknown, now: Date): Promise<void>;
   /** The running attempt is alive: extends its lease. Fails (conflict) once the task was cancelled or taken over. */
   heartbeat(ref: TaskRef, leaseToken: string, lease: Lease, now: Date): Promise<void>;
-  /** Ids of a tenant's tasks in `status` (of `type`, if given), newest first, through the status index. */
-  idsWithStatus(tenant: string, status: TaskStatus, type?: string): AsyncIterable<string>;
   /** Ids of live tasks the sweeper should look at by `now`. */
   dueForSweep(now: Date, pageSize?: number): AsyncIterable<string>;
 }

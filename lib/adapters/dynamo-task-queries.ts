@@ -2,6 +2,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { isExpired, type Task } from "../domain/task.ts";
 import type { TaskListKey, TaskListPage, TaskListQuery, TaskQueries } from "../task-queries.ts";
+import { taskFromItem, tenantStatusKey } from "./task-items.ts";
 
 /** A filtered query may read many non-matching items; stop after this many index pages and hand back a cursor. */
 const MAX_PAGES_PER_REQUEST = 10;
@@ -24,7 +25,7 @@ export class DynamoTaskQueries implements TaskQueries {
     if (query.status) {
       index = "byTenantStatus";
       names["#pk"] = "tenantStatus";
-      values[":pk"] = `${query.tenant}#${query.status}`;
+      values[":pk"] = tenantStatusKey(query.tenant, query.status);
     } else {
       index = "byTenant";
       names["#pk"] = "tenant";
@@ -52,8 +53,8 @@ export class DynamoTaskQueries implements TaskQueries {
       const { Items = [], LastEvaluatedKey } = await this.#client.send(new QueryCommand(input));
       const now = this.#now();
       for (const item of Items) {
-        const { tenantStatus: _indexKey, ...task } = item;
-        if (!isExpired(task as unknown as Task, now)) tasks.push(task as unknown as Task);
+        const task = taskFromItem(item);
+        if (!isExpired(task, now)) tasks.push(task);
       }
       startKey = LastEvaluatedKey as TaskListKey | undefined;
       if (!startKey || tasks.length >= query.limit) break;

@@ -32,14 +32,8 @@ import {
 import { TaskStatus } from "../domain/status.ts";
 import { isExpired, type Task, type TaskProgress } from "../domain/task.ts";
 import type { TaskRef, TaskStore } from "../ports.ts";
+import { SWEEP_SHARD, taskFromItem, tenantStatusKey } from "./task-items.ts";
 
-/** The key of the `byTenantStatus` index. */
-function tenantStatus(tenant: string, status: string): string {
-  return `${tenant}#${status}`;
-}
-
-/** Partition of the sparse `bySweepAt` index: only live tasks carry it. */
-const SWEEP_SHARD = "live";
 
 type Guard = { readonly version: number } | { readonly leaseToken: string };
 
@@ -59,7 +53,7 @@ export class DynamoTaskStore implements TaskStore {
     await this.#client.send(
       new PutCommand({
         TableName: this.#table,
-        Item: { ...task, tenantStatus: tenantStatus(task.tenant, task.status), sweepAt, sweepShard: SWEEP_SHARD },
+        Item: { ...task, tenantStatus: tenantStatusKey(task.tenant, task.status), sweepAt, sweepShard: SWEEP_SHARD },
         ConditionExpression: "attribute_not_exists(id)",
       }),
     );
@@ -70,7 +64,7 @@ export class DynamoTaskStore implements TaskStore {
       new GetCommand({ TableName: this.#table, Key: { id }, ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const task = fromItem(Item);
+    const task = taskFromItem(Item);
     return isExpired(task, now) ? undefined : task;
   }
 
@@ -123,26 +117,6 @@ export class DynamoTaskStore implements TaskStore {
     await this.#apply(ref, { set, remove: [] }, { leaseToken });
   }
 
-  async *idsWithStatus(tenant: string, status: TaskStatus, type?: string): AsyncGenerator<string> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: "byTenantStatus",
-          KeyConditionExpression: "tenantStatus = :key",
-          ExpressionAttributeValues: { ":key": tenantStatus(tenant, status), ...(type ? { ":type": type } : {}) },
-          ...(type ? { FilterExpression: "#type = :type", ExpressionAttributeNames: { "#type": "type" } } : {}),
-          ProjectionExpression: "id",
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) yield String(item.id);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-
   async *dueForSweep(now: Date, pageSize = 100): AsyncGenerator<string> {
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -170,7 +144,7 @@ export class DynamoTaskStore implements TaskStore {
     const values: Record<string, unknown> = { ":tenant": ref.tenant, ":one": 1 };
     const set: Record<string, unknown> = { ...change.set };
     const remove = [...change.remove];
-    if (typeof set.status === "string") set.tenantStatus = tenantStatus(ref.tenant, set.status);
+    if (typeof set.status === "string") set.tenantStatus = tenantStatusKey(ref.tenant, set.status);
     if (set.sweepAt !== undefined) set.sweepShard = SWEEP_SHARD;
     if (remove.includes("sweepAt")) remove.push("sweepShard");
 
@@ -210,7 +184,7 @@ export class DynamoTaskStore implements TaskStore {
     };
     try {
       const { Attributes } = await this.#client.send(new UpdateCommand(input));
-      return fromItem(Attributes ?? {});
+      return taskFromItem(Attributes ?? {});
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const found = await this.#readRaw(ref);
@@ -226,11 +200,6 @@ export class DynamoTaskStore implements TaskStore {
     const { Item } = await this.#client.send(
       new GetCommand({ TableName: this.#table, Key: { id: ref.id }, ConsistentRead: true }),
     );
-    return Item && Item.tenant === ref.tenant ? fromItem(Item) : undefined;
+    return Item && Item.tenant === ref.tenant ? taskFromItem(Item) : undefined;
   }
-}
-
-function fromItem(item: Record<string, unknown>): Task {
-  const { tenantStatus: _status, sweepShard: _shard, ...task } = item;
-  return task as unknown as Task;
 }

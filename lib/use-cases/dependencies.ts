@@ -1,6 +1,7 @@
 /** What the use cases are given. Built once per cold start by lib/container.ts, and by the tests against the emulator. */
 import type { Config } from "../config.ts";
 import type { Clock, IdempotencyStore, TaskQueue, TaskStore } from "../ports.ts";
+import type { TaskQueries } from "../task-queries.ts";
 import type { TaskServices } from "../task-types/task-type.ts";
 import type { TaskTypeRegistry } from "../task-types/registry.ts";
 import type { Logger } from "../logger.ts";
@@ -8,6 +9,8 @@ import type { Logger } from "../logger.ts";
 export interface Dependencies {
   readonly config: Config;
   readonly store: TaskStore;
+  /** Listing through the per-tenant indexes. */
+  readonly queries: TaskQueries;
   readonly queue: TaskQueue;
   readonly idempotency: IdempotencyStore;
   readonly taskTypes: TaskTypeRegistry;

@@ -6,7 +6,7 @@
 import { ValidationError } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/status.ts";
 import { DEFAULT_TENANT, isTaskId, type TaskView } from "../domain/task.ts";
-import type { TaskListKey, TaskQueries } from "../task-queries.ts";
+import type { TaskListKey, } from "../task-queries.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { presentTask } from "./present-task.ts";
 
@@ -23,7 +23,7 @@ export interface TaskList {
   readonly nextCursor: string | null;
 }
 
-export type ListDependencies = Pick<Dependencies, "taskTypes" | "services"> & { readonly queries: TaskQueries };
+export type ListDependencies = Pick<Dependencies, "taskTypes" | "services" | "queries">;
 
 export async function listTasks(request: ListTasksRequest, deps: ListDependencies): Promise<TaskList> {
   const tenant = request.tenant ?? DEFAULT_TENANT;

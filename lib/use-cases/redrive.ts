@@ -5,6 +5,7 @@
 import { ConflictError, NotFoundError, TransitionConflictError } from "../domain/errors.ts";
 import { TaskStatus } from "../domain/status.ts";
 import { DEFAULT_TENANT, type Task } from "../domain/task.ts";
+import type { TaskListKey } from "../task-queries.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { findTask } from "./find-task.ts";
 
@@ -42,22 +43,28 @@ export interface RedriveSummary {
   readonly ids: string[];
 }
 
-/** Redrives every failed task of the tenant (of one type, if given), up to `limit` per call. */
+/** Redrives every failed task of the tenant (of one type, if given), newest first, up to `limit` per call. */
 export async function redriveFailed(
-  deps: Pick<Dependencies, "store" | "queue" | "clock" | "logger" | "taskTypes">,
+  deps: Pick<Dependencies, "store" | "queries" | "queue" | "clock" | "logger" | "taskTypes">,
   options: { tenant?: string; type?: string; limit?: number } = {},
 ): Promise<RedriveSummary> {
   const ids: string[] = [];
   const limit = options.limit ?? 1000;
-  for await (const id of deps.store.idsWithStatus(options.tenant ?? DEFAULT_TENANT, TaskStatus.Failed, options.type)) {
-    if (ids.length >= limit) break;
-    try {
-      await redriveTask(id, deps, options);
-      ids.push(id);
-    } catch (error) {
-      // Raced with another redrive or the task expired: skip it.
-      if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  let startKey: TaskListKey | undefined;
+  do {
+    const page = await deps.queries.list({ tenant, status: TaskStatus.Failed, type: options.type, limit: 100, startKey });
+    for (const task of page.tasks) {
+      if (ids.length >= limit) return { redriven: ids.length, ids };
+      try {
+        await redriveTask(task.id, deps, { tenant });
+        ids.push(task.id);
+      } catch (error) {
+        // Raced with another redrive or the task expired: skip it.
+        if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+      }
     }
-  }
+    startKey = page.lastKey;
+  } while (startKey);
   return { redriven: ids.length, ids };
 }

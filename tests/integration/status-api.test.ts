@@ -5,7 +5,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import type { RunningEventSource } from "../../infra/local-event-source.ts";
-import { DynamoTaskQueries } from "../../lib/adapters/dynamo-task-queries.ts";
 import type { TaskView } from "../../lib/domain/task.ts";
 import { createEnqueueHandler } from "../../lib/handlers/enqueue.ts";
 import { createEventsHandler } from "../../lib/handlers/events.ts";
@@ -56,7 +55,7 @@ const enqueueEcho = async (input: Record<string, unknown>) =>
 beforeAll(async () => {
   stack = await createTestStack();
   const deps = () => stack.deps;
-  const listDeps = { ...stack.deps, queries: new DynamoTaskQueries({ client: stack.clients.dynamo, tableName: stack.config.tasksTable }) };
+  const listDeps = stack.deps;
   handlers = {
     "POST /tasks": createEnqueueHandler(deps),
     "GET /tasks": createListHandler(() => listDeps),
