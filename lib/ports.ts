@@ -136,7 +136,6 @@ export interface BlobStore {
   /** The whole object, or undefined if it does not exist. Throws if it exceeds `maxBytes`. */
   get(key: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer | undefined>;
   put(key: string, body: Buffer | string, options: PutBlobOptions): Promise<void>;
-  putStream(key: string, body: import("node:stream").Readable, options: PutBlobOptions & { partBytes?: number }): Promise<void>;
   deleteMany(keys: readonly string[]): Promise<void>;
   signedDownloadUrl(key: string, options: SignedDownloadOptions): Promise<string>;
   signedUpload(key: string, options: SignedUploadOptions): Promise<SignedUpload>;

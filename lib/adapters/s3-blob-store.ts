@@ -12,7 +12,6 @@ import {
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { attachment } from "../domain/content-disposition.ts";
 import type { Readable } from "node:stream";
@@ -85,31 +84,6 @@ export class S3BlobStore implements BlobStore {
       }),
       { abortSignal: options.signal },
     );
-  }
-
-  /** Streams `body` with a multipart upload (parts of `partBytes`, default 5 MiB); aborted uploads are cleaned up. */
-  async putStream(key: string, body: Readable, options: PutBlobOptions & { partBytes?: number }): Promise<void> {
-    const upload = new Upload({
-      client: this.#client,
-      params: {
-        Bucket: this.#bucket,
-        Key: key,
-        Body: body,
-        ContentType: options.contentType,
-        CacheControl: options.cacheControl,
-        ContentDisposition: options.contentDisposition,
-      },
-      partSize: options.partBytes ?? 5 * 1024 * 1024,
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
-    const abort = () => void upload.abort();
-    options.signal?.addEventListener("abort", abort, { once: true });
-    try {
-      await upload.done();
-    } finally {
-      options.signal?.removeEventListener("abort", abort);
-    }
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {

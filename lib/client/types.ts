@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { TaskErrorInfo } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/status.ts";
-import type { TaskEvent, TaskProgress } from "../domain/task.ts";
+import type { TaskEvent, TaskProgress, TaskView } from "../domain/task.ts";
 import type { echoTaskType } from "../task-types/echo.ts";
 import type { ExportResult } from "../task-types/export/export.ts";
 import type { exportInput } from "../task-types/export/input.ts";
@@ -32,24 +32,11 @@ export interface TaskTypes {
 
 export type TaskTypeName = keyof TaskTypes;
 
-/** A task as the API shows it; `result` is typed when the type is a built-in one. */
-export interface Task<T extends string = string> {
-  readonly id: string;
+/** A task as the API shows it (the server's TaskView); `result` is typed when the type is a built-in one. */
+export type Task<T extends string = string> = Omit<TaskView, "type" | "result"> & {
   readonly type: T;
-  readonly status: TaskStatus;
-  readonly attempt: number;
-  readonly maxAttempts: number;
-  readonly progress: TaskProgress | null;
   readonly result: (T extends TaskTypeName ? TaskTypes[T]["result"] : unknown) | null;
-  readonly error: TaskErrorInfo | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly nextRunAt: string | null;
-  readonly expiresAt: string;
-  readonly links: { readonly self: string };
-}
+};
 
 export interface TaskPage {
   readonly tasks: Task[];

@@ -1,5 +1,4 @@
 /** An in-memory BlobStore for benchmarks: measures the handler's own work without a network or an emulator. */
-import type { Readable } from "node:stream";
 import type { BlobHead, BlobStore, PutBlobOptions, SignedUpload, UploadedPart } from "../../../lib/ports.ts";
 
 interface StoredBlob {
@@ -26,12 +25,6 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | string, options: PutBlobOptions): Promise<void> {
     this.objects.set(key, { body: Buffer.from(body), contentType: options.contentType, cacheControl: options.cacheControl });
-  }
-
-  async putStream(key: string, body: Readable, options: PutBlobOptions): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
-    await this.put(key, Buffer.concat(chunks), options);
   }
 
   readonly #uploads = new Map<string, { key: string; options: PutBlobOptions; parts: Map<number, Buffer> }>();
