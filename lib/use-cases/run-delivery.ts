@@ -4,7 +4,7 @@
  * completion), plus the handler's own I/O, its throttled progress writes and, past `heartbeatSeconds`, heartbeats.
  */
 import { randomUUID } from "node:crypto";
-import { ContinueLater, OffloadError, RetryableError, TransitionConflictError, toTaskError } from "../domain/errors.ts";
+import { ContinueLater, RetryableError, TransitionConflictError, toTaskError } from "../domain/errors.ts";
 import { backoffSeconds, hasAttemptsLeft } from "../domain/retry.ts";
 import { claimRefusal } from "../domain/lifecycle.ts";
 import { SQS_MAX_VISIBILITY_SECONDS } from "../domain/retry.ts";
@@ -329,7 +329,7 @@ async function abandonQuietly(
     await deps.store.abandon(task, error, deps.clock.now());
     return true;
   } catch (conflict) {
-    if (conflict instanceof TransitionConflictError || conflict instanceof OffloadError) return false;
+    if (conflict instanceof TransitionConflictError) return false; // it changed meanwhile: someone else decided
     throw conflict;
   }
 }
