@@ -15,6 +15,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { randomBytes } from "node:crypto";
 import type { ServerlessConfig } from "./serverless-config.ts";
 
 export interface ProvisionTarget {
@@ -31,6 +32,11 @@ export interface ProvisionedStack {
   readonly resources: Record<string, { type: string; name: string; url?: string; arn?: string }>;
   /** Settings the emulator refused, for the log. */
   readonly skipped: string[];
+  /**
+   * Secret values by secret name. The embedded emulator has no Secrets Manager: a secret that CloudFormation would
+   * generate (`GenerateSecretString`) is generated here, for this run only, and handed to the functions by the caller.
+   */
+  readonly secrets: Record<string, string>;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -48,6 +54,7 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
   const created: ProvisionedStack["resources"] = {};
   const inProgress = new Map<string, Promise<void>>();
   const skipped: string[] = [];
+  const secrets: Record<string, string> = {};
 
   const pseudo: Record<string, string> = {
     "AWS::AccountId": accountId,
@@ -79,7 +86,8 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
         if (pseudo[name]) return pseudo[name];
         await ensure(name);
         const resource = created[name]!;
-        return resource.type === "AWS::SQS::Queue" ? resource.url! : resource.name;
+        if (resource.type === "AWS::SQS::Queue") return resource.url!;
+        return resource.type === "AWS::SecretsManager::Secret" ? resource.arn! : resource.name;
       }
       if (fn === "Fn::GetAtt") {
         const [id, attribute] = (Array.isArray(arg) ? arg : String(arg).split(".")) as [string, string];
@@ -216,6 +224,16 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
         created[logicalId] = { type: definition.Type, name, arn: `arn:aws:s3:::${name}` };
         return;
       }
+      case "AWS::SecretsManager::Secret": {
+        const name = props.Name as string;
+        secrets[name] = randomBytes(48).toString("base64url");
+        created[logicalId] = {
+          type: definition.Type,
+          name,
+          arn: `arn:aws:secretsmanager:${target.region}:${accountId}:secret:${name}`,
+        };
+        return;
+      }
       default:
         throw new Error(`Resource ${logicalId} has type ${definition.Type}, which the local setup cannot create.`);
     }
@@ -228,6 +246,7 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
       environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
       resources: created,
       skipped,
+      secrets,
     };
   } finally {
     dynamo.destroy();

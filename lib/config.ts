@@ -21,6 +21,20 @@ export interface Config {
   readonly maxQueueDepth: number;
   /** How long an Idempotency-Key keeps returning the task it created. */
   readonly idempotencyWindowSeconds: number;
+  readonly apiKeysTable: string;
+  /** The Secrets Manager secret (name or ARN) that signs watch tokens. */
+  readonly watchTokenSecretName: string;
+  /**
+   * The watch-token key itself, when the stack has no Secrets Manager (the embedded emulator: `npm start` and the
+   * tests generate one per run). Takes precedence over `watchTokenSecretName`.
+   */
+  readonly watchTokenSecret?: string | undefined;
+  /** How long a watch token stays valid. */
+  readonly watchTokenTtlSeconds: number;
+  /** Live tasks one tenant may have; 0 = no cap. */
+  readonly maxLiveTasksPerTenant: number;
+  /** Export dataset id → the tenants allowed to export it (`*` = all). */
+  readonly exportDatasetTenants: Readonly<Record<string, readonly string[]>>;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +54,12 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     strandedAfterSeconds: positiveNumber(env, "STRANDED_AFTER_SECONDS", 300),
     maxQueueDepth: nonNegativeNumber(env, "MAX_QUEUE_DEPTH", 0),
     idempotencyWindowSeconds: positiveNumber(env, "IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600),
+    apiKeysTable: required(env, "API_KEYS_TABLE"),
+    watchTokenSecretName: required(env, "WATCH_TOKEN_SECRET_NAME"),
+    ...(env.WATCH_TOKEN_SECRET ? { watchTokenSecret: env.WATCH_TOKEN_SECRET } : {}),
+    watchTokenTtlSeconds: positiveNumber(env, "WATCH_TOKEN_TTL_SECONDS", 900),
+    maxLiveTasksPerTenant: nonNegativeNumber(env, "MAX_LIVE_TASKS_PER_TENANT", 0),
+    exportDatasetTenants: datasetTenants(env, "EXPORT_DATASET_TENANTS"),
   });
 }
 
@@ -64,4 +84,25 @@ function positiveNumber(env: Readonly<Record<string, string | undefined>>, name:
 
 function nonNegativeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
   return env[name] === "0" ? 0 : positiveNumber(env, name, fallback);
+}
+
+/** `orders=dev|acme;invoices=*` → { orders: ["dev", "acme"], invoices: ["*"] }. Empty: no tenant may export. */
+function datasetTenants(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): Readonly<Record<string, readonly string[]>> {
+  const raw = (env[name] ?? "").trim();
+  const result: Record<string, readonly string[]> = {};
+  if (!raw) return Object.freeze(result);
+  for (const entry of raw.split(";")) {
+    const [dataset, tenants, ...rest] = entry.split("=").map((part) => part.trim());
+    const list = (tenants ?? "").split("|").map((tenant) => tenant.trim()).filter(Boolean);
+    if (!dataset || rest.length > 0 || list.length === 0) {
+      throw new ConfigError(
+        `Environment variable ${name} must read "dataset=tenant|tenant;dataset=*", got ${JSON.stringify(raw)}.`,
+      );
+    }
+    result[dataset] = Object.freeze(list);
+  }
+  return Object.freeze(result);
 }

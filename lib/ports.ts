@@ -1,4 +1,5 @@
 /** The interfaces the use cases need from the outside world. Adapters in lib/adapters implement them. */
+import type { ApiKeyRecord } from "./domain/api-key.ts";
 import type { TaskErrorInfo } from "./domain/errors.ts";
 import type { Lease } from "./domain/lifecycle.ts";
 import type { Task, TaskProgress } from "./domain/task.ts";
@@ -199,6 +200,19 @@ export interface DatasetReader {
   readPage(request: DatasetPageRequest): Promise<DatasetPage>;
   /** DynamoDB's ItemCount for the dataset's table: refreshed about every six hours, so an estimate only. */
   approximateItemCount(dataset: string): Promise<number | undefined>;
+}
+
+/** API keys, by their public prefix. Only hashes are stored. */
+export interface ApiKeyStore {
+  /** Stores a new key; false if its prefix is taken (generate another). */
+  create(record: ApiKeyRecord): Promise<boolean>;
+  get(prefix: string): Promise<ApiKeyRecord | undefined>;
+  /** Records a use, unless one was recorded less than a minute before `now` (at most one write a minute per key). */
+  touchLastUsed(prefix: string, now: Date): Promise<void>;
+  /** Every key (of one tenant), oldest first. An administrator's listing: it reads the whole table. */
+  list(tenant?: string): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; undefined if there is no such key. Revoking twice keeps the first time. */
+  revoke(prefix: string, now: Date): Promise<ApiKeyRecord | undefined>;
 }
 
 export interface Clock {

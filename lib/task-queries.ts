@@ -29,4 +29,6 @@ export interface TaskListPage {
 
 export interface TaskQueries {
   list(query: TaskListQuery): Promise<TaskListPage>;
+  /** The tenant's live (not finished) tasks, counted up to `atMost` (counting stops there). */
+  countLive(tenant: string, atMost: number): Promise<number>;
 }

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
@@ -11,6 +12,8 @@ export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
+  /** Watch-token key (one GetSecretValue per cold start, by the functions that mint or check watch tokens). */
+  readonly secrets: SecretsManagerClient;
 }
 
 export interface AwsClientOptions {
@@ -33,6 +36,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     }),
     sqs: new SQSClient(common),
+    secrets: new SecretsManagerClient(common),
     s3: new S3Client({
       ...common,
       forcePathStyle: options.forcePathStyle ?? false,

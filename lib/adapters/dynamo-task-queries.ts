@@ -1,5 +1,6 @@
 /** TaskQueries on DynamoDB: Query on the `byTenant` / `byTenantStatus` indexes, newest first. Never a Scan. */
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { LIVE_STATUSES } from "../domain/status.ts";
 import { isExpired, type Task } from "../domain/task.ts";
 import type { TaskListKey, TaskListPage, TaskListQuery, TaskQueries } from "../task-queries.ts";
 import { taskFromItem, tenantStatusKey } from "./task-items.ts";
@@ -60,5 +61,29 @@ export class DynamoTaskQueries implements TaskQueries {
       if (!startKey || tasks.length >= query.limit) break;
     }
     return { tasks, ...(startKey ? { lastKey: startKey } : {}) };
+  }
+
+  async countLive(tenant: string, atMost: number): Promise<number> {
+    let count = 0;
+    for (const status of LIVE_STATUSES) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: "byTenantStatus",
+            KeyConditionExpression: "tenantStatus = :pk",
+            ExpressionAttributeValues: { ":pk": tenantStatusKey(tenant, status) },
+            Select: "COUNT",
+            Limit: atMost - count,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && count < atMost);
+      if (count >= atMost) return count;
+    }
+    return count;
   }
 }

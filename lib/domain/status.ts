@@ -60,6 +60,9 @@ export function isTerminal(status: TaskStatus): boolean {
 }
 
 /** Statuses a task can be cancelled from. */
+/** Statuses of tasks that have not finished. */
+export const LIVE_STATUSES: readonly TaskStatus[] = ALL_STATUSES.filter((status) => !isTerminal(status));
+
 export const CANCELLABLE: readonly TaskStatus[] = statusesAllowedBefore(TaskStatus.Cancelled);
 
 export function isTaskStatus(value: unknown): value is TaskStatus {

@@ -3,9 +3,6 @@ import { monotonicFactory } from "ulid";
 import type { TaskErrorInfo } from "./errors.ts";
 import { TaskStatus } from "./status.ts";
 
-/** Until API keys arrive every task belongs to this tenant; the field, the index and the checks are already in place. */
-export const DEFAULT_TENANT = "default";
-
 export interface TaskProgress {
   /** 0–100 when the handler knows how far along it is. */
   readonly percent?: number | undefined;

@@ -3,7 +3,7 @@
  * the content types accepted and the size limit, shared by `POST /uploads` and the task types that read uploads.
  */
 
-/** Every upload key starts with this; task inputs may name no other object of the bucket. */
+/** Every upload key starts with this (then the tenant); task inputs may name no other object of the bucket. */
 export const UPLOADS_PREFIX = "uploads/";
 
 /** Largest upload accepted: 25 MiB. */
@@ -58,9 +58,22 @@ export function safeFileName(filename: string | undefined, contentType: string):
   return cleaned.length > 0 && /[A-Za-z0-9]/.test(cleaned) ? cleaned : `image.${extension}`;
 }
 
-/** `uploads/<id>/<safe-name>`: the id makes the key unique, the name keeps it recognisable. */
-export function uploadKey(id: string, filename: string | undefined, contentType: string): string {
-  return `${UPLOADS_PREFIX}${id}/${safeFileName(filename, contentType)}`;
+/**
+ * `uploads/<tenant>/<id>/<safe-name>`: the tenant keeps each tenant's uploads apart, the id makes the key unique, the
+ * name keeps it recognisable.
+ */
+export function uploadKey(tenant: string, id: string, filename: string | undefined, contentType: string): string {
+  return `${tenantUploadsPrefix(tenant)}${id}/${safeFileName(filename, contentType)}`;
+}
+
+/** Where a tenant's uploads live: a task may read no upload outside its own tenant's prefix. */
+export function tenantUploadsPrefix(tenant: string): string {
+  return `${UPLOADS_PREFIX}${tenant}/`;
+}
+
+/** Where a task's outputs live: `results/<tenant>/<taskId>/`. */
+export function taskResultsPrefix(task: { readonly tenant: string; readonly taskId: string }): string {
+  return `results/${task.tenant}/${task.taskId}/`;
 }
 
 /** Whether `key` names an object under the uploads prefix (and nothing that could escape it). */

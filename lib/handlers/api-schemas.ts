@@ -12,6 +12,15 @@ export const MAX_LIST_LIMIT = 100;
 
 const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a non-negative number`);
 
+export const resultQuery = z.object({
+  file: z
+    .string()
+    .max(256)
+    .optional()
+    .meta({ description: "With several files (e.g. renditions): redirect to the one of this name." }),
+  token: z.string().max(512).optional().meta({ description: "A watch token, for links and <img> (no header)." }),
+});
+
 export const statusQuery = z.object({
   /** Long polling: hold the request up to this many seconds until the task changes. */
   wait: decimal("wait")
@@ -74,6 +83,11 @@ export const taskViewSchema = z
     runAt: z.string().nullable().meta({ description: "A scheduled task's run time." }),
     expiresAt: z.string(),
     links: z.object({ self: z.string(), events: z.string(), result: z.string() }),
+    watchToken: z.string().optional().meta({
+      description:
+        "Read access to this task only, for a browser (Authorization: Bearer, or ?token= on /result); short-lived. " +
+        "Given to API-key callers of POST /tasks and GET /tasks/{id}.",
+    }),
   })
 ;
 

@@ -16,11 +16,12 @@ import {
   redriveAllRequestSchema,
   redriveAllResponse,
   resultFilesResponse,
+  resultQuery,
   statusQuery,
   taskViewSchema,
   uploadResponse,
 } from "./api-schemas.ts";
-import { httpHandler, json } from "./http.ts";
+import { json, publicHttpHandler } from "./http.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -81,8 +82,17 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
         TaskView: schema(taskViewSchema),
         Error: schema(errorBodySchema),
       },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API key (ofl_sk_…), or a watch token (ofl_wt_…) for reading its one task.",
+        },
+        watchTokenQuery: { type: "apiKey", in: "query", name: "token", description: "A watch token (ofl_wt_…)." },
+      },
     },
-    paths: {
+    security: [{ bearer: [] }],
+    paths: withAuthErrors({
       "/tasks": {
         post: {
           summary: "Enqueue a task",
@@ -104,7 +114,7 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
             "413": error("Body too large."),
             "415": error("Not JSON."),
             "422": error("This Idempotency-Key was used with a different request."),
-            "429": error("The queue is full (queue_full); see Retry-After."),
+            "429": error("The queue is full (queue_full) or the tenant has too many live tasks (tenant_quota_exceeded); see Retry-After."),
             "503": error("The queue is unavailable; try again."),
           },
         },
@@ -180,11 +190,12 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
       "/tasks/{id}/result": {
         get: {
           summary: "Download a finished task's output",
-          parameters: [idParameter],
+          parameters: [idParameter, ...queryParameters(resultQuery)],
+          security: [{ bearer: [] }, { watchTokenQuery: [] }],
           responses: {
             "302": { description: "Redirect to the file's presigned URL.", headers: { Location: { schema: { type: "string" } } } },
             "200": { description: "Several files.", ...jsonContent(schema(resultFilesResponse)) },
-            "404": error("No such task, or it made no file."),
+            "404": error("No such task, or it made no file (or no file of that name)."),
             "409": error("Not finished (task_not_finished)."),
           },
         },
@@ -202,21 +213,38 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
         },
       },
       "/openapi.json": {
-        get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1.", ...jsonContent({ type: "object" }) } } },
+        get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1.", ...jsonContent({ type: "object" }) } } },
       },
       "/": {
         get: {
           summary: "The dashboard",
+          security: [],
           responses: { "200": { description: "HTML page.", content: { "text/html": { schema: { type: "string" } } } } },
         },
       },
-    },
+    }),
   };
+}
+
+/** Every protected operation (all but those with `security: []`) also answers 401 and 403. */
+function withAuthErrors(paths: Record<string, Record<string, JsonSchema>>): JsonSchema {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const security = operation.security as unknown[] | undefined;
+      if (security && security.length === 0) continue;
+      operation.responses = {
+        ...(operation.responses as JsonSchema),
+        "401": error("No credential, or an unknown, revoked, expired or malformed one (unauthorized)."),
+        "403": error("The credential lacks the scope this route needs (forbidden)."),
+      };
+    }
+  }
+  return paths;
 }
 
 export function createOpenApiHandler(deps: () => { taskTypes: TaskTypeRegistry; logger: Logger }) {
   let document: JsonSchema | undefined;
-  return httpHandler(async () => {
+  return publicHttpHandler(async () => {
     document ??= openApiDocument(deps().taskTypes);
     return json(200, document, { "cache-control": "public, max-age=300" });
   }, deps);

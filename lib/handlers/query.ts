@@ -13,14 +13,6 @@ export function parseQuery<S extends z.ZodType>(event: HttpEvent, schema: S): z.
   return parsed.data;
 }
 
-export function requestHeader(event: HttpEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
 /** The entity tags of an If-None-Match header, weak markers stripped (`*` kept as is). */
 export function parseIfNoneMatch(value: string | undefined): string[] {
   if (!value) return [];

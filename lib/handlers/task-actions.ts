@@ -3,6 +3,7 @@
  * POST /tasks/{id}/redrive: run a failed task again with a fresh attempt budget.
  * POST /tasks/redrive {"type"?}: redrive every failed task (of a type).
  */
+import { Scope } from "../domain/access.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { toView } from "../domain/task.ts";
 import { cancelTask } from "../use-cases/cancel.ts";
@@ -13,15 +14,24 @@ import { redriveAllRequestSchema } from "./api-schemas.ts";
 import { httpHandler, json, pathParameter, readJsonBody } from "./http.ts";
 
 export function createCancelHandler(deps: () => Dependencies) {
-  return httpHandler(async (event) => json(200, toView(await cancelTask(pathParameter(event, "id"), deps()))), deps);
+  return httpHandler(
+    async (event, { tenant }) => json(200, toView(await cancelTask(pathParameter(event, "id"), deps(), { tenant }))),
+    deps,
+    { scope: Scope.TasksWrite },
+  );
 }
 
 export function createRedriveHandler(deps: () => Dependencies) {
-  return httpHandler(async (event) => json(202, toView(await redriveTask(pathParameter(event, "id"), deps()))), deps);
+  return httpHandler(
+    async (event, { tenant }) => json(202, toView(await redriveTask(pathParameter(event, "id"), deps(), { tenant }))),
+    deps,
+    { scope: Scope.TasksWrite },
+  );
 }
 
 export function createRedriveAllHandler(deps: () => Dependencies) {
-  return httpHandler(async (event) => {
+  return httpHandler(
+    async (event, { tenant }) => {
     const body = event.body ? readJsonBody(event, deps().config.maxRequestBytes) : {};
     const request = redriveAllRequestSchema.safeParse(body);
     if (!request.success) {
@@ -30,6 +40,9 @@ export function createRedriveAllHandler(deps: () => Dependencies) {
       });
     }
     if (request.data.type !== undefined) deps().taskTypes.get(request.data.type);
-    return json(202, await redriveFailed(deps(), { type: request.data.type }));
-  }, deps);
+    return json(202, await redriveFailed(deps(), { tenant, type: request.data.type }));
+    },
+    deps,
+    { scope: Scope.TasksWrite },
+  );
 }

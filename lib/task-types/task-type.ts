@@ -1,12 +1,13 @@
 /** What a task type is: an input schema, a handler, and the limits it runs under. */
 import type { z } from "zod";
+import type { Config } from "../config.ts";
 import type { TaskProgress } from "../domain/task.ts";
 import type { BlobStore, DatasetReader } from "../ports.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.ts";
 
 /** Services a handler may use. Task types that need storage get it here, never by building SDK clients. */
 export interface TaskServices {
-  /** The results bucket: read uploads from `uploads/`, write outputs under `results/<taskId>/`. */
+  /** The results bucket: read the tenant's uploads (`uploads/<tenant>/`), write outputs under `results/<tenant>/<taskId>/`. */
   readonly blobs: BlobStore;
   /** Read-only access to the allow-listed export datasets (lib/task-types/export/datasets.ts). */
   readonly datasets: DatasetReader;
@@ -14,6 +15,8 @@ export interface TaskServices {
 
 export interface TaskContext {
   readonly taskId: string;
+  /** The tenant the task belongs to: a handler reads and writes only under that tenant's prefixes. */
+  readonly tenant: string;
   /** 1-based number of this attempt. */
   readonly attempt: number;
   /** Aborted when the attempt's time is up (type timeout or the Lambda's remaining time). Handlers must honour it. */
@@ -39,6 +42,11 @@ export interface TaskTypeDefinition<Schema extends z.ZodType = z.ZodType, Result
   /** Validated at enqueue (bad input is a 400 and nothing is written) and parsed again before the handler runs. */
   readonly input: Schema;
   readonly handler: (input: z.output<Schema>, context: TaskContext) => Promise<Result>;
+  /**
+   * Refuses input that the tenant may not use (another tenant's upload, a dataset it may not export) by throwing a
+   * ValidationError. Checked at enqueue (a 400, nothing written) and again before every attempt.
+   */
+  readonly checkAccess?: (input: z.output<Schema>, access: TaskAccess) => void;
   /** Seconds one attempt may run; capped by the worker's own timeout. */
   readonly timeoutSeconds: number;
   readonly retry: RetryPolicy;
@@ -54,6 +62,12 @@ export interface TaskTypeDefinition<Schema extends z.ZodType = z.ZodType, Result
    * once by the worker that recorded the failure; its errors are logged, never thrown.
    */
   readonly onFailed?: (checkpoint: unknown, services: TaskServices) => Promise<void>;
+}
+
+/** Who a task runs for, and the deployment's rules (e.g. which tenant may export which dataset). */
+export interface TaskAccess {
+  readonly tenant: string;
+  readonly config: Pick<Config, "exportDatasetTenants">;
 }
 
 export type AnyTaskType = TaskTypeDefinition<z.ZodType, unknown>;

@@ -14,7 +14,7 @@ const ATTEMPTS = 5;
 export async function cancelTask(
   id: string,
   deps: Pick<Dependencies, "store" | "clock" | "logger">,
-  options: { tenant?: string } = {},
+  options: { tenant: string },
 ): Promise<Task> {
   for (let attempt = 1; ; attempt++) {
     const task = await findTask(id, deps, options.tenant);

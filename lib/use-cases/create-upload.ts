@@ -1,5 +1,5 @@
 /**
- * Create an upload: check the declared type and size, then hand back a key under `uploads/` and a presigned PUT that
+ * Create an upload: check the declared type and size, then hand back a key under `uploads/<tenant>/` and a presigned PUT that
  * signs exactly that size and type. No AWS call (presigning is local); nothing is written until the client uploads.
  */
 import { ulid } from "ulid";
@@ -38,7 +38,11 @@ export interface CreatedUpload {
 
 const limits = { maxBytes: MAX_UPLOAD_BYTES, contentTypes: Object.keys(IMAGE_CONTENT_TYPES) };
 
-export async function createUpload(body: unknown, deps: Pick<Dependencies, "services">): Promise<CreatedUpload> {
+export async function createUpload(
+  body: unknown,
+  tenant: string,
+  deps: Pick<Dependencies, "services">,
+): Promise<CreatedUpload> {
   const parsed = uploadRequest.safeParse(body);
   if (!parsed.success) {
     throw new ValidationError(
@@ -66,7 +70,7 @@ export async function createUpload(body: unknown, deps: Pick<Dependencies, "serv
       { bytes: request.bytes, limits },
     );
   }
-  const key = uploadKey(ulid(), request.filename, contentType);
+  const key = uploadKey(tenant, ulid(), request.filename, contentType);
   const upload = await deps.services.blobs.signedUpload(key, {
     contentType,
     bytes: request.bytes,

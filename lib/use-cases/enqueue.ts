@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ConflictError, toTaskError, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { MAX_SQS_DELAY_MS } from "../domain/lifecycle.ts";
-import { createTask, DEFAULT_TENANT, newTaskId, type Task } from "../domain/task.ts";
+import { createTask, newTaskId, type Task } from "../domain/task.ts";
 import type { Dependencies } from "./dependencies.ts";
 
 /** The furthest ahead a task can be scheduled. */
@@ -67,7 +67,8 @@ function runAtOf(request: { delaySeconds?: number | undefined; runAt?: string | 
 }
 
 export interface EnqueueOptions {
-  readonly tenant?: string;
+  /** The caller's tenant, from the authorizer: the task belongs to it. */
+  readonly tenant: string;
   /** From the Idempotency-Key header (or the body's `idempotencyKey`). */
   readonly idempotencyKey?: string | undefined;
 }
@@ -78,15 +79,17 @@ export interface Enqueued {
   readonly replayed: boolean;
 }
 
-export async function enqueue(body: unknown, deps: Dependencies, options: EnqueueOptions = {}): Promise<Enqueued> {
+export async function enqueue(body: unknown, deps: Dependencies, options: EnqueueOptions): Promise<Enqueued> {
   const now = deps.clock.now();
   const { type, input, runAt, request } = validateEnqueueRequest(body, deps, now);
-  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const { tenant } = options;
+  type.checkAccess?.(input, { tenant, config: deps.config });
   const idempotencyKey = options.idempotencyKey ?? request.idempotencyKey;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ValidationError("invalid_idempotency_key", "An Idempotency-Key is 1 to 255 printable ASCII characters.");
   }
   await refuseWhenQueueFull(deps);
+  await refuseOverTenantQuota(tenant, deps);
 
   const task = createTask({
     id: newTaskId(now),
@@ -172,6 +175,27 @@ async function refuseWhenQueueFull(deps: Dependencies): Promise<void> {
       details: { depth, limit },
       retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
     });
+  }
+}
+
+/** What a tenant over its live-task cap is asked to wait. */
+const TENANT_QUOTA_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * The per-tenant cap on live tasks (off unless `maxLiveTasksPerTenant` is set): counts the tenant's scheduled,
+ * queued, running and retrying tasks on the per-tenant status index, up to four Query calls (Select COUNT, stopping
+ * once the cap is reached). A cap, not a reservation: requests racing at the edge may overshoot it by their number.
+ */
+async function refuseOverTenantQuota(tenant: string, deps: Dependencies): Promise<void> {
+  const limit = deps.config.maxLiveTasksPerTenant;
+  if (limit <= 0) return;
+  const live = await deps.queries.countLive(tenant, limit);
+  if (live >= limit) {
+    throw new UnavailableError(
+      "tenant_quota_exceeded",
+      `You have ${live} live tasks, at or over your limit of ${limit}; wait for some to finish.`,
+      { details: { live, limit }, retryAfterSeconds: TENANT_QUOTA_RETRY_AFTER_SECONDS },
+    );
   }
 }
 

@@ -1,13 +1,13 @@
 /** The one way the use cases look a task up for a client: a consistent read, scoped to the tenant. */
 import { NotFoundError } from "../domain/errors.ts";
-import { DEFAULT_TENANT, isTaskId, type Task, type TaskEvent } from "../domain/task.ts";
+import { isTaskId, type Task, type TaskEvent } from "../domain/task.ts";
 import type { Dependencies } from "./dependencies.ts";
 
 /** The task, or a 404-class error if the id is malformed, unknown, expired or another tenant's. */
 export async function findTask(
   id: string,
   deps: Pick<Dependencies, "store" | "clock">,
-  tenant: string = DEFAULT_TENANT,
+  tenant: string,
 ): Promise<Task> {
   if (!isTaskId(id)) throw new NotFoundError("Task", id);
   const task = await deps.store.get(id, deps.clock.now());
@@ -19,7 +19,7 @@ export async function findTask(
 export async function taskEvents(
   id: string,
   deps: Pick<Dependencies, "store" | "clock">,
-  tenant?: string,
+  tenant: string,
 ): Promise<readonly TaskEvent[]> {
   return (await findTask(id, deps, tenant)).history ?? [];
 }

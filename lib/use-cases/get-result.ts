@@ -14,7 +14,7 @@ export type ResultLocation =
 export async function getResultLocation(
   id: string,
   deps: Pick<Dependencies, "store" | "clock" | "taskTypes" | "services">,
-  options: { tenant?: string } = {},
+  options: { tenant: string },
 ): Promise<ResultLocation> {
   const view = await getTask(id, deps, options);
   if (view.status !== TaskStatus.Succeeded) {

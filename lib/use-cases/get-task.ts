@@ -7,7 +7,7 @@ import { presentTask } from "./present-task.ts";
 export async function getTask(
   id: string,
   deps: Pick<Dependencies, "store" | "clock" | "taskTypes" | "services">,
-  options: { tenant?: string } = {},
+  options: { tenant: string },
 ): Promise<TaskView> {
   return presentTask(await findTask(id, deps, options.tenant), deps);
 }

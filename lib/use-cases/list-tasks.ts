@@ -5,7 +5,7 @@
  */
 import { ValidationError } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/status.ts";
-import { DEFAULT_TENANT, isTaskId, type TaskView } from "../domain/task.ts";
+import { isTaskId, type TaskView } from "../domain/task.ts";
 import type { TaskListKey, } from "../task-queries.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { presentTask } from "./present-task.ts";
@@ -15,7 +15,7 @@ export interface ListTasksRequest {
   readonly type?: string | undefined;
   readonly limit: number;
   readonly cursor?: string | undefined;
-  readonly tenant?: string;
+  readonly tenant: string;
 }
 
 export interface TaskList {
@@ -26,7 +26,7 @@ export interface TaskList {
 export type ListDependencies = Pick<Dependencies, "taskTypes" | "services" | "queries">;
 
 export async function listTasks(request: ListTasksRequest, deps: ListDependencies): Promise<TaskList> {
-  const tenant = request.tenant ?? DEFAULT_TENANT;
+  const { tenant } = request;
   if (request.type !== undefined) deps.taskTypes.get(request.type); // unknown type → 400 naming the known ones
   const expected = expectedKey(tenant, request.status);
   const startKey = request.cursor === undefined ? undefined : decodeCursor(request.cursor, expected);

@@ -4,7 +4,7 @@
  */
 import { ConflictError, NotFoundError, TransitionConflictError } from "../domain/errors.ts";
 import { TaskStatus } from "../domain/status.ts";
-import { DEFAULT_TENANT, type Task } from "../domain/task.ts";
+import type { Task } from "../domain/task.ts";
 import type { TaskListKey } from "../task-queries.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { findTask } from "./find-task.ts";
@@ -12,7 +12,7 @@ import { findTask } from "./find-task.ts";
 export async function redriveTask(
   id: string,
   deps: Pick<Dependencies, "store" | "queue" | "clock" | "logger" | "taskTypes">,
-  options: { tenant?: string } = {},
+  options: { tenant: string },
 ): Promise<Task> {
   const task = await findTask(id, deps, options.tenant);
   if (task.status !== TaskStatus.Failed) {
@@ -46,11 +46,11 @@ export interface RedriveSummary {
 /** Redrives every failed task of the tenant (of one type, if given), newest first, up to `limit` per call. */
 export async function redriveFailed(
   deps: Pick<Dependencies, "store" | "queries" | "queue" | "clock" | "logger" | "taskTypes">,
-  options: { tenant?: string; type?: string; limit?: number } = {},
+  options: { tenant: string; type?: string | undefined; limit?: number },
 ): Promise<RedriveSummary> {
   const ids: string[] = [];
   const limit = options.limit ?? 1000;
-  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const { tenant } = options;
   let startKey: TaskListKey | undefined;
   do {
     const page = await deps.queries.list({ tenant, status: TaskStatus.Failed, type: options.type, limit: 100, startKey });

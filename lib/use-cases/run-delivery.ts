@@ -191,9 +191,11 @@ async function runHandler(
   });
   try {
     const input = type.input.parse(task.input);
+    type.checkAccess?.(input, { tenant: task.tenant, config: deps.config });
     const value = await Promise.race([
       type.handler(input, {
         taskId: task.id,
+        tenant: task.tenant,
         attempt: task.attempt,
         signal: controller.signal,
         deadline,

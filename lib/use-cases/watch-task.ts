@@ -13,7 +13,7 @@ import { etagMatches, taskEtag } from "./task-etag.ts";
 export const DEFAULT_POLL_INTERVAL_MS = 400;
 
 export interface WatchOptions {
-  readonly tenant?: string;
+  readonly tenant: string;
   /** Seconds to wait for a change (0: answer at once). */
   readonly waitSeconds?: number;
   /** The client's current version (If-None-Match): "changed" means different from these. */
@@ -37,7 +37,7 @@ export interface WatchedTask {
 export async function watchTask(
   id: string,
   deps: Pick<Dependencies, "store" | "clock">,
-  options: WatchOptions = {},
+  options: WatchOptions,
 ): Promise<WatchedTask> {
   let reads = 0;
   const read = async () => {

@@ -80,6 +80,24 @@ export function datasetIds(): string[] {
   return [...DATASETS.keys()].sort();
 }
 
+/**
+ * Whether `tenant` may export `dataset`: the deployment's allow-list (`exportDatasetTenants`, from the
+ * EXPORT_DATASET_TENANTS setting) names the tenants per dataset, `*` for all. Unlisted datasets are nobody's.
+ */
+export function mayExport(
+  config: Pick<Config, "exportDatasetTenants">,
+  tenant: string,
+  dataset: string,
+): boolean {
+  const tenants = Object.hasOwn(config.exportDatasetTenants, dataset) ? config.exportDatasetTenants[dataset] : undefined;
+  return tenants !== undefined && (tenants.includes("*") || tenants.includes(tenant));
+}
+
+/** The datasets `tenant` may export. */
+export function exportableDatasets(config: Pick<Config, "exportDatasetTenants">, tenant: string): string[] {
+  return datasetIds().filter((id) => mayExport(config, tenant, id));
+}
+
 /** Dataset id → table name for this deployment: the only tables the export's reader can touch. */
 export function datasetTables(config: Config): Record<string, { tableName: string; indexName?: string }> {
   return Object.fromEntries(

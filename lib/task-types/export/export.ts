@@ -8,12 +8,13 @@
  * were never committed, so they are read again: the final object has no duplicated or missing rows.
  */
 import { attachment } from "../../domain/content-disposition.ts";
-import { ContinueLater } from "../../domain/errors.ts";
+import { ContinueLater, ValidationError } from "../../domain/errors.ts";
+import { taskResultsPrefix } from "../../domain/uploads.ts";
 import type { RetryPolicy } from "../../domain/retry.ts";
 import type { DatasetPage, DatasetPageRequest } from "../../ports.ts";
 import { defineTaskType, type TaskContext, type TaskServices } from "../task-type.ts";
 import { freshCheckpoint, readCheckpoint } from "./checkpoint.ts";
-import { type DatasetDefinition, findDataset } from "./datasets.ts";
+import { type DatasetDefinition, exportableDatasets, findDataset, mayExport } from "./datasets.ts";
 import { csvHeader, encodeRows } from "./encode.ts";
 import { buildExpression } from "./filter.ts";
 import { type ExportInput, exportInput } from "./input.ts";
@@ -56,10 +57,20 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
     timeoutSeconds: options.timeoutSeconds ?? 900,
     retry: { maxAttempts: 3, baseDelaySeconds: 5, factor: 4, ...options.retry },
     retentionDays: 7,
+    checkAccess(input, { tenant, config }) {
+      if (mayExport(config, tenant, input.dataset)) return;
+      const allowed = exportableDatasets(config, tenant);
+      throw new ValidationError("invalid_input", `Dataset ${JSON.stringify(input.dataset)} is not available to you.`, {
+        type: "export",
+        issues: [
+          { path: "dataset", message: `datasets you may export: ${allowed.length ? allowed.join(", ") : "none"}` },
+        ],
+      });
+    },
     async handler(input, context): Promise<ExportResult> {
       const dataset = findDataset(input.dataset);
       if (!dataset) throw new Error(`Dataset ${input.dataset} vanished after validation.`);
-      const file = describeFile(input, context.taskId);
+      const file = describeFile(input, context);
       const columns = input.columns ?? dataset.defaultColumns;
       const { datasets, blobs } = context.services;
       const saved = readCheckpoint(context.checkpoint, file.key);
@@ -149,7 +160,8 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function describeFile(input: ExportInput, taskId: string) {
+function describeFile(input: ExportInput, task: { tenant: string; taskId: string }) {
+  const { taskId } = task;
   const extension = input.format === "csv" ? "csv" : "jsonl";
   const filename = `${input.dataset}-${taskId}.${extension}${input.gzip ? ".gz" : ""}`;
   const contentType = input.gzip
@@ -157,7 +169,7 @@ function describeFile(input: ExportInput, taskId: string) {
     : input.format === "csv"
       ? "text/csv; charset=utf-8; header=present"
       : "application/x-ndjson; charset=utf-8";
-  return { key: `results/${taskId}/${filename}`, filename, contentType };
+  return { key: `${taskResultsPrefix(task)}${filename}`, filename, contentType };
 }
 
 /**

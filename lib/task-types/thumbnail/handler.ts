@@ -31,7 +31,7 @@ export interface ThumbnailResult {
 
 export async function createThumbnails(
   input: ThumbnailInput,
-  context: Pick<TaskContext, "taskId" | "signal"> & { services: Pick<TaskContext["services"], "blobs"> },
+  context: Pick<TaskContext, "taskId" | "tenant" | "signal"> & { services: Pick<TaskContext["services"], "blobs"> },
 ): Promise<ThumbnailResult> {
   const { blobs } = context.services;
   const bytes = await readSource(blobs, input.source, context.signal);
@@ -41,7 +41,7 @@ export async function createThumbnails(
   context.signal.throwIfAborted();
 
   const { contentType } = FORMAT_FILES[input.format];
-  const keys = plan.renditions.map((rendition) => renditionKey(context.taskId, rendition.name, input.format));
+  const keys = plan.renditions.map((rendition) => renditionKey(context, rendition.name, input.format));
   const settled = await Promise.allSettled(
     plan.renditions.map(async (rendition, index): Promise<RenditionResult> => {
       const encoded = await encodeRendition(master, rendition, {

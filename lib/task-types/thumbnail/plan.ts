@@ -3,6 +3,7 @@
  * the exact output size of each rendition, and the one intermediate size ("master") every rendition can be derived
  * from. Nothing is ever scaled up.
  */
+import { taskResultsPrefix } from "../../domain/uploads.ts";
 import type { OutputFormat, RenditionSpec } from "./schema.ts";
 
 export interface Size {
@@ -85,7 +86,9 @@ export const FORMAT_FILES: Readonly<Record<OutputFormat, { readonly extension: s
   avif: { extension: "avif", contentType: "image/avif" },
 };
 
-/** `results/<taskId>/<rendition>.<ext>`: deterministic, so a retry overwrites what an earlier attempt wrote. */
-export function renditionKey(taskId: string, name: string, format: OutputFormat): string {
-  return `results/${taskId}/${name}.${FORMAT_FILES[format].extension}`;
+/**
+ * `results/<tenant>/<taskId>/<rendition>.<ext>`: deterministic, so a retry overwrites what an earlier attempt wrote.
+ */
+export function renditionKey(task: { tenant: string; taskId: string }, name: string, format: OutputFormat): string {
+  return `${taskResultsPrefix(task)}${name}.${FORMAT_FILES[format].extension}`;
 }
