@@ -224,6 +224,13 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
         created[logicalId] = { type: definition.Type, name, arn: `arn:aws:s3:::${name}` };
         return;
       }
+      case "AWS::IAM::Role": {
+        // The emulator enforces no IAM: the roles exist for `serverless deploy` (tests/deploy checks them).
+        const name = String(props.RoleName ?? logicalId);
+        skipped.push(`${logicalId}: IAM role (the emulator checks no permissions)`);
+        created[logicalId] = { type: definition.Type, name, arn: `arn:aws:iam::${accountId}:role/${name}` };
+        return;
+      }
       case "AWS::SecretsManager::Secret": {
         const name = props.Name as string;
         secrets[name] = randomBytes(48).toString("base64url");

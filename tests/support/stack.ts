@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { Handler } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Handler } from "aws-lambda";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { Task } from "../../lib/domain/task.ts";
 import { eventually } from "./wait.ts";
@@ -17,6 +17,9 @@ import type { Clock } from "../../lib/ports.ts";
 import type { TaskTypeRegistry } from "../../lib/task-types/registry.ts";
 import type { Dependencies } from "../../lib/use-cases/dependencies.ts";
 import { createWorkerHandler } from "../../lib/handlers/worker.ts";
+import { type AuthorizerResult, createAuthorizerHandler } from "../../lib/handlers/authorizer.ts";
+import type { HttpResponse } from "../../lib/handlers/http.ts";
+import { createApiKey } from "../../lib/use-cases/api-keys.ts";
 import { type RunningEventSource, startEventSource, type SqsHandler } from "../../infra/local-event-source.ts";
 import { provisionStack, type ProvisionedStack } from "../../infra/provision.ts";
 import type { ServerlessConfig } from "../../infra/serverless-config.ts";
@@ -24,8 +27,20 @@ import type { ServerlessConfig } from "../../infra/serverless-config.ts";
 export const REGION = "us-east-1";
 export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
+/** The tenant of a test stack's own API key (`dev`, like `npm start`'s: the tenant the demo dataset is allowed to). */
+export const TEST_TENANT = "dev";
+
 export interface TestStack {
   readonly endpoint: string;
+  /** An API key (all of tasks:read and tasks:write) of TEST_TENANT, stored in this stack's key table. */
+  readonly apiKey: string;
+  /** Creates another key in this stack's key table. */
+  createKey(tenant: string, scopes?: readonly string[]): Promise<string>;
+  /**
+   * `handler` as API Gateway calls it: the real authorizer runs first, on the event's own Authorization header, or
+   * `Bearer <apiKey>` when the event has none, and its verdict lands in the request context.
+   */
+  authorized(handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>): (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
   readonly config: Config;
   readonly environment: Record<string, string>;
   readonly clients: AwsClients;
@@ -62,20 +77,34 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
   ) as ServerlessConfig;
   options.adjustTemplate?.(template);
   const provisioned = await provisionStack(template, { endpoint, region: REGION });
-  const config = readConfig(provisioned.environment);
+  // The emulator has no Secrets Manager: the watch-token key generated for this stack goes in as a literal.
+  const environment: Record<string, string> = {
+    ...provisioned.environment,
+    WATCH_TOKEN_SECRET: provisioned.secrets[provisioned.environment.WATCH_TOKEN_SECRET_NAME!]!,
+  };
+  const config = readConfig(environment);
   const clients = createAwsClients({ endpoint, region: REGION, credentials: TEST_CREDENTIALS, forcePathStyle: true });
   const deps = buildDependencies(config, clients, {
     logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.taskTypes ? { taskTypes: options.taskTypes } : {}),
   });
+  const apiKey = (await createApiKey({ tenant: TEST_TENANT, name: "test stack" }, deps)).key;
+  const authorizer = createAuthorizerHandler(() => deps);
   const queue = provisioned.resources.TaskQueue!;
   const deadLetter = provisioned.resources.TaskDeadLetterQueue!;
 
   return {
     endpoint,
     config,
-    environment: provisioned.environment,
+    environment,
+    apiKey,
+    async createKey(tenant, scopes) {
+      return (await createApiKey({ tenant, scopes, name: "test" }, deps)).key;
+    },
+    authorized(handler) {
+      return behindAuthorizer(authorizer, apiKey, handler);
+    },
     clients,
     deps,
     provisioned,
@@ -127,6 +156,32 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       );
       return Messages;
     },
+  };
+}
+
+/**
+ * `handler` as API Gateway calls it behind `authorizer` (a request authorizer, simple responses): the authorizer runs
+ * first, on the event's own Authorization header, or `Bearer <apiKey>` when the event has none, and its verdict lands
+ * in the request context. TestStack.authorized is this with the stack's own authorizer; a test that counts the
+ * authorizer's AWS calls passes one built on clients of its own.
+ */
+export function behindAuthorizer(
+  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<AuthorizerResult>,
+  apiKey: string,
+  handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
+): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+  return async (event) => {
+    const hasAuthorization = Object.keys(event.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+    const headers = hasAuthorization ? event.headers : { ...event.headers, authorization: `Bearer ${apiKey}` };
+    const verdict = await authorizer({
+      ...event,
+      headers,
+      type: "REQUEST",
+      routeArn: "arn:aws:execute-api:us-east-1:000000000000:test/$default/route",
+      identitySource: [headers.authorization ?? ""],
+    } as unknown as APIGatewayRequestAuthorizerEventV2);
+    const requestContext = { ...event.requestContext, authorizer: { lambda: verdict.context } };
+    return handler({ ...event, headers, requestContext } as APIGatewayProxyEventV2);
   };
 }
 

@@ -9,9 +9,9 @@ import type { TestStack } from "./stack.ts";
 import { eventually } from "./wait.ts";
 
 export function taskClient(stack: TestStack) {
-  const enqueueHandler = createEnqueueHandler(() => stack.deps);
-  const statusHandler = createStatusHandler(() => stack.deps);
-  const resultHandler = createResultHandler(() => stack.deps);
+  const enqueueHandler = stack.authorized(createEnqueueHandler(() => stack.deps));
+  const statusHandler = stack.authorized(createStatusHandler(() => stack.deps));
+  const resultHandler = stack.authorized(createResultHandler(() => stack.deps));
   return {
     enqueue: (type: string, input: unknown) => enqueueHandler(jsonRequest("/tasks", { type, input })),
     status: async (id: string) =>
