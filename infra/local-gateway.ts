@@ -55,9 +55,19 @@ export interface LocalGateway {
 const HOST = "127.0.0.1";
 /** Answers up to this size are read whole to tell serverless-offline's errors from the handlers' answers. */
 const SNIFF_LIMIT = 64 * 1024;
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "expect"]);
+/** Headers that concern one connection, not the request or answer (`transfer-encoding` goes on with a request body). */
+const REQUEST_HOP_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "upgrade", "te", "expect"]);
+const RESPONSE_HOP_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "upgrade", "transfer-encoding"]);
 /** API Gateway's own CORS defaults for `cors: true` (those of the serverless framework). */
-const DEFAULT_CORS_HEADERS = ["Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token"];
+const DEFAULT_CORS_HEADERS = [
+  "Content-Type",
+  "X-Amz-Date",
+  "Authorization",
+  "X-Api-Key",
+  "X-Amz-Security-Token",
+  "X-Amz-User-Agent",
+  "X-Amzn-Trace-Id",
+];
 
 /** The routes and CORS settings of a resolved serverless config (`loadServerlessConfig`). */
 export function gatewaySettings(config: ServerlessConfig): { routes: HttpRoute[]; cors?: CorsSettings } {
@@ -91,7 +101,8 @@ export function gatewaySettings(config: ServerlessConfig): { routes: HttpRoute[]
 
 /** Starts the gateway; it forwards to serverless-offline on `upstreamPort` (which need not be up yet). */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const agent = new Agent({ keepAlive: true });
+  // No keep-alive to serverless-offline: a reused socket it has just closed would turn into a spurious 502.
+  const agent = new Agent({ keepAlive: false });
   const server = createServer((req, res) => serve(req, res, options, agent));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -126,7 +137,9 @@ function serve(req: IncomingMessage, res: ServerResponse, options: LocalGatewayO
       res.end();
       return;
     }
-    const served = (options.routes ?? []).some((r) => (r.method === "OPTIONS" || r.method === "ANY") && matches(r.path, path));
+    const served = (options.routes ?? []).some(
+      (r) => (r.method === "OPTIONS" || r.method === "ANY") && matches(r.path, path),
+    );
     if (!served) return sendError(res, routeNotFound(method, path), cors);
   }
 
@@ -156,18 +169,17 @@ function serve(req: IncomingMessage, res: ServerResponse, options: LocalGatewayO
 }
 
 /** Sends serverless-offline's answer on, rewritten if it is one of serverless-offline's own errors. */
-function relay(
-  answer: IncomingMessage,
-  res: ServerResponse,
-  request: { method: string; path: string; routes: readonly HttpRoute[]; cors: string[] },
-) {
+function relay(answer: IncomingMessage, res: ServerResponse, asked: Asked & { readonly cors: readonly string[] }) {
   const status = answer.statusCode ?? 502;
-  const headers = withCors(pairs(answer.rawHeaders, (name) => !HOP_BY_HOP.has(name)), request.cors);
+  const headers = withCors(
+    pairs(answer.rawHeaders, (name) => !RESPONSE_HOP_HEADERS.has(name)),
+    asked.cors,
+  );
   answer.on("close", () => {
     if (!answer.complete) res.destroy();
   });
   const length = Number(answer.headers["content-length"] ?? 0);
-  const bodyless = request.method === "HEAD" || status === 204 || status === 304 || status < 200;
+  const bodyless = asked.method === "HEAD" || status === 204 || status === 304;
   if (bodyless || length > SNIFF_LIMIT || (status < 400 && !/json/i.test(answer.headers["content-type"] ?? ""))) {
     res.writeHead(status, headers);
     answer.pipe(res);
@@ -188,12 +200,19 @@ function relay(
   };
   const onEnd = () => {
     const body = Buffer.concat(chunks);
-    const rewrite = offlineError(status, parseJson(body, answer.headers["content-encoding"]), request);
-    if (rewrite) return sendError(res, rewrite, request.cors);
+    const rewrite = offlineError(status, parseJson(body, answer.headers["content-encoding"]), asked);
+    if (rewrite) return sendError(res, rewrite, asked.cors);
     res.writeHead(status, headers);
     res.end(body);
   };
   answer.on("data", onData).on("end", onEnd);
+}
+
+/** What the gateway knows of the request an answer is for. */
+interface Asked {
+  readonly method: string;
+  readonly path: string;
+  readonly routes: readonly HttpRoute[];
 }
 
 interface GatewayError {
@@ -205,35 +224,28 @@ interface GatewayError {
 }
 
 /** What an answer of serverless-offline's own becomes; undefined for a handler's answer. */
-function offlineError(
-  status: number,
-  body: unknown,
-  request: { method: string; path: string; routes: readonly HttpRoute[] },
-): GatewayError | undefined {
+function offlineError(status: number, body: unknown, asked: Asked): GatewayError | undefined {
   if (!isObject(body)) return status === 502 ? badGateway() : status === 504 ? timeout() : undefined;
   if (isObject(body.error) && typeof body.error.code === "string") return undefined; // the API's own error
   if (typeof body.statusCode === "number" && typeof body.error === "string") {
-    return boomError(body.statusCode, typeof body.message === "string" ? body.message : body.error, request);
+    return boomError(body.statusCode, body.error, typeof body.message === "string" ? body.message : body.error, asked);
   }
   if (typeof body.errorMessage === "string" && !("statusCode" in body)) {
     // A Lambda error: the function threw, timed out or answered something API Gateway cannot use.
-    return /\[504\]|timeout/i.test(body.errorMessage) ? timeout() : badGateway();
+    return body.errorMessage.startsWith("[504]") ? timeout() : badGateway();
   }
   return status === 502 ? badGateway() : status === 504 ? timeout() : undefined;
 }
 
-function boomError(
-  status: number,
-  message: string,
-  request: { method: string; path: string; routes: readonly HttpRoute[] },
-): GatewayError {
+/** A Hapi Boom error (`{"statusCode":401,"error":"Unauthorized","message":"..."}`) in the API's words. */
+function boomError(status: number, name: string, message: string, asked: Asked): GatewayError {
   switch (status) {
     case 401:
       return { status, code: "unauthorized", message: "Send an API key: Authorization: Bearer ofl_sk_…" };
     case 403:
       return { status, code: "forbidden", message: "This API key or watch token may not make this request." };
     case 404: {
-      const { method, path, routes } = request;
+      const { method, path, routes } = asked;
       const allowed = [...new Set(routes.filter((r) => matches(r.path, path)).map((r) => r.method))].sort();
       if (method === "OPTIONS" || allowed.length === 0 || allowed.includes(method) || allowed.includes("ANY")) {
         return routeNotFound(method, path);
@@ -252,12 +264,18 @@ function boomError(
       return { status, code: "invalid_request", message };
     default:
       if (status >= 500) return status === 504 ? timeout() : badGateway();
-      return { status, code: message.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, ""), message };
+      // Another 4xx of Hapi's own: its name in snake case ("Request Timeout" → request_timeout).
+      return { status, code: name.toLowerCase().replace(/\W+/g, "_").replace(/^_|_$/g, ""), message };
   }
 }
 
 function routeNotFound(method: string, path: string): GatewayError {
-  return { status: 404, code: "route_not_found", message: `No route for ${method} ${path}.`, details: { method, path } };
+  return {
+    status: 404,
+    code: "route_not_found",
+    message: `No route for ${method} ${path}.`,
+    details: { method, path },
+  };
 }
 
 function badGateway(message = "The function failed before it answered; the server log has the details."): GatewayError {
@@ -292,7 +310,7 @@ function matches(template: string, path: string): boolean {
 
 /** The request's headers for serverless-offline: no hop-by-hop headers, and none of its `sls-offline-*` controls. */
 function forwardedHeaders(raw: readonly string[]): string[] {
-  return pairs(raw, (name) => !name.startsWith("sls-offline-") && !HOP_BY_HOP.has(name));
+  return pairs(raw, (name) => !name.startsWith("sls-offline-") && !REQUEST_HOP_HEADERS.has(name));
 }
 
 /**
