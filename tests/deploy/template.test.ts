@@ -94,21 +94,32 @@ describe("the deployed template", () => {
     expect(rules.some((rule) => "AbortIncompleteMultipartUpload" in rule)).toBe(true);
   });
 
-  it("limits the functions' IAM statements to the stack's own tables, queues and bucket", () => {
-    const role = resource("IamRoleLambdaExecution");
-    const statements = role.Policies.flatMap((policy: { PolicyDocument: { Statement: unknown[] } }) =>
-      policy.PolicyDocument.Statement,
-    ) as { Action: string[]; Resource: unknown[] }[];
-    const ours = statements.filter((statement) => !statement.Action.every((action) => action.startsWith("logs:")));
+  it("limits every function's IAM statements to the stack's own tables, queues, bucket and secret", () => {
+    // One role per function (infra/iam.yml; tests/deploy/iam.test.ts checks each against its table).
+    const roles = ofType("AWS::Lambda::Function").map(([, fn]) => resource(fn.Properties.Role["Fn::GetAtt"][0]));
+    const statements = roles.flatMap((role) =>
+      role.Policies.flatMap((policy: { PolicyDocument: { Statement: unknown[] } }) => policy.PolicyDocument.Statement),
+    ) as { Action: string | string[]; Resource: unknown }[];
+    const ours = statements.filter(
+      (statement) => ![statement.Action].flat().every((action) => action.startsWith("logs:")),
+    );
     // The stack's own resources, and the tables of the export datasets it declares.
-    const allowed = new Set(["TasksTable", "TaskQueue", "TaskDeadLetterQueue", "ResultsBucket", "OrdersTable"]);
+    const allowed = new Set([
+      "TasksTable",
+      "TaskQueue",
+      "TaskDeadLetterQueue",
+      "ResultsBucket",
+      "OrdersTable",
+      "ApiKeysTable",
+      "WatchTokenSecret",
+    ]);
     expect(ours.length).toBeGreaterThan(0);
     for (const statement of ours) {
-      expect(statement.Action.every((action) => !action.includes("*"))).toBe(true);
-      for (const target of statement.Resource) {
-        const named = JSON.stringify(target).match(/"Fn::GetAtt":\["(\w+)"/g) ?? [];
+      expect([statement.Action].flat().every((action) => !action.includes("*"))).toBe(true);
+      for (const target of [statement.Resource].flat()) {
+        const named = JSON.stringify(target).match(/"(?:Fn::GetAtt":\["|Ref":")\w+"/g) ?? [];
         expect(named.length, `resource ${JSON.stringify(target)} names no stack resource`).toBeGreaterThan(0);
-        for (const ref of named) expect(allowed).toContain(ref.replace(/.*\["/, "").replace(/"$/, ""));
+        for (const ref of named) expect(allowed).toContain(ref.replace(/.*"(\w+)"$/, "$1"));
       }
     }
   });

@@ -1,24 +1,35 @@
-/** Runs `serverless package` offline (dummy credentials) once per process and hands back its output folder. */
+/**
+ * Runs `serverless package` offline (dummy credentials) and hands back its output folder, shared by every test file
+ * that asks for the same stage and environment.
+ *
+ * Vitest runs each test file in a worker process of its own, so the output is shared on disk: the first process to ask
+ * packages, the others wait for it. Its folder is named after a hash of everything the template and the bundles are
+ * made from, so a later run with the same sources reuses it and any change packages afresh. Packaging uses an esbuild
+ * work folder of its own: serverless-esbuild deletes its work folder when done, which would break a packaging running
+ * beside it in the same worktree (another test file, `npm start`, `npm run package`).
+ */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { OFFLINE_AWS_ENV, PROJECT_ROOT, serverlessBin } from "../../infra/serverless-config.ts";
 
+/** What `serverless package` reads (besides node_modules, which package-lock.json pins). */
+const INPUTS = ["serverless.yml", "package.json", "package-lock.json", "tsconfig.json", "infra", "functions", "lib"];
+/** A lock this old belongs to a packaging that died (one takes a minute or two). */
+const STALE_LOCK_MS = 5 * 60_000;
+
 const packaged = new Map<string, Promise<string>>();
 
-/** `serverless package --stage <stage>` into a fresh temporary folder; extra environment for cross-platform builds. */
+/** `serverless package --stage <stage>`, once for all test files; extra environment for cross-platform builds. */
 export function packageService(stage = "dev", env: Record<string, string> = {}): Promise<string> {
   const key = `${stage}:${JSON.stringify(env)}`;
   let job = packaged.get(key);
   if (!job) {
-    const dir = mkdtempSync(join(tmpdir(), "offload-package-"));
-    job = promisify(execFile)(process.execPath, [serverlessBin(), "package", "--stage", stage, "--package", dir], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...OFFLINE_AWS_ENV, SLS_TELEMETRY_DISABLED: "1", ...env },
-      maxBuffer: 32 << 20,
-    }).then(() => dir);
+    job = sharedPackage(stage, env);
     packaged.set(key, job);
   }
   return job;
@@ -30,4 +41,80 @@ export function readTemplate(dir: string): CloudFormationTemplate {
 
 export interface CloudFormationTemplate {
   Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: unknown }>;
+}
+
+async function sharedPackage(stage: string, env: Record<string, string>): Promise<string> {
+  const sources = fingerprint(stage, env);
+  const dir = join(tmpdir(), `offload-package-${sources}`);
+  const out = join(dir, "out");
+  const done = join(dir, "done");
+  const lock = join(dir, "lock");
+  mkdirSync(dir, { recursive: true });
+  for (;;) {
+    if (existsSync(done) && existsSync(out)) return out;
+    if (takeLock(lock)) {
+      try {
+        rmSync(out, { recursive: true, force: true });
+        await runPackage(stage, env, out);
+        // Sources edited while packaging: this output is good for no later run.
+        if (fingerprint(stage, env) === sources) writeFileSync(done, new Date().toISOString());
+        return out;
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+    }
+    // Another process is packaging these sources: wait for it (the caller's hook timeout bounds the wait).
+    if (lockAgeMs(lock) > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    await sleep(500);
+  }
+}
+
+function takeLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+}
+
+function lockAgeMs(lock: string): number {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0; // released meanwhile
+  }
+}
+
+async function runPackage(stage: string, env: Record<string, string>, out: string): Promise<void> {
+  await promisify(execFile)(process.execPath, [serverlessBin(), "package", "--stage", stage, "--package", out], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      ...OFFLINE_AWS_ENV,
+      SLS_TELEMETRY_DISABLED: "1",
+      OFFLOAD_ESBUILD_DIR: `.offline/package-${process.pid}`,
+      ...env,
+    },
+    maxBuffer: 32 << 20,
+  });
+}
+
+/** A hash of the stage, the environment and the content of every input file. */
+function fingerprint(stage: string, env: Record<string, string>): string {
+  const hash = createHash("sha256").update(JSON.stringify([stage, env]));
+  for (const file of INPUTS.flatMap((input) => filesUnder(input))) {
+    hash.update(`\0${file}\0`).update(readFileSync(join(PROJECT_ROOT, file)));
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+function filesUnder(path: string): string[] {
+  const full = join(PROJECT_ROOT, path);
+  if (!existsSync(full)) return [];
+  if (!statSync(full).isDirectory()) return [path];
+  return readdirSync(full)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
 }
