@@ -59,10 +59,10 @@ export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** Statuses a task can be cancelled from. */
 /** Statuses of tasks that have not finished. */
 export const LIVE_STATUSES: readonly TaskStatus[] = ALL_STATUSES.filter((status) => !isTerminal(status));
 
+/** Statuses a task can be cancelled from. */
 export const CANCELLABLE: readonly TaskStatus[] = statusesAllowedBefore(TaskStatus.Cancelled);
 
 export function isTaskStatus(value: unknown): value is TaskStatus {

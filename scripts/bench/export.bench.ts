@@ -74,7 +74,12 @@ const bench: BenchCase = {
         JSON.stringify(await loadServerlessConfig("test")).replaceAll("offload-test-", `offload-bench${suffix}-`),
       ) as ServerlessConfig;
       const provisioned = await provisionStack(template, { endpoint: emulator.endpoint, region: "us-east-1" });
-      const target: BenchTarget = { endpoint: emulator.endpoint, environment: provisioned.environment };
+      // As `npm start` and the tests: the emulator has no Secrets Manager, so the watch-token key goes in as a literal.
+      const environment = {
+        ...provisioned.environment,
+        WATCH_TOKEN_SECRET: provisioned.secrets[provisioned.environment.WATCH_TOKEN_SECRET_NAME!]!,
+      };
+      const target: BenchTarget = { endpoint: emulator.endpoint, environment };
       const connection = connect(target);
       let seeded = 0;
       const growTo = async (rows: number) => {

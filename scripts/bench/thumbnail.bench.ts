@@ -71,12 +71,14 @@ const bench: BenchCase = {
   async run() {
     const jpeg = await photo();
     const blobs = new MemoryBlobStore();
+    // An upload of the tenant `bench`, where POST /uploads would put it (uploads/<tenant>/…).
     await blobs.put("uploads/bench/photo.jpg", jpeg, { contentType: "image/jpeg" });
     const input = thumbnailInput.parse({ source: "uploads/bench/photo.jpg" });
     let task = 0;
     const handler = async () => {
       const result = await createThumbnails(input, {
         taskId: `BENCH${task++}`,
+        tenant: "bench",
         signal: new AbortController().signal,
         services: { blobs },
       });

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
 import { OffloadError } from "../../lib/domain/errors.ts";
 import { isTerminal } from "../../lib/domain/status.ts";
-import { createTask, DEFAULT_TENANT, newTaskId, type Task } from "../../lib/domain/task.ts";
+import { createTask, newTaskId, type Task } from "../../lib/domain/task.ts";
 import type { TaskQueue } from "../../lib/ports.ts";
 import { enqueue } from "../../lib/use-cases/enqueue.ts";
 import { type RunningEmulator, startEmulator } from "../../infra/emulator.ts";
 import { PROJECT_ROOT } from "../../infra/serverless-config.ts";
-import { createTestStack, REGION, type TestStack } from "../support/stack.ts";
+import { createTestStack, REGION, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 import { type FaultMode, faultTaskType } from "./fault-task-type.ts";
@@ -70,6 +70,7 @@ describe("fault injection", { timeout: 300_000 }, () => {
     });
     worker = new WorkerControl({
       ...process.env,
+      // The functions' environment, WATCH_TOKEN_SECRET included (the emulator has no Secrets Manager to read it from).
       ...stack.environment,
       WORKER_TIMEOUT_SECONDS: "15",
       AWS_ENDPOINT_URL: emulator.endpoint,
@@ -136,7 +137,7 @@ describe("fault injection", { timeout: 300_000 }, () => {
         const now = new Date();
         const task = createTask({
           id: newTaskId(now),
-          tenant: DEFAULT_TENANT,
+          tenant: TEST_TENANT,
           type: "fault",
           input,
           maxAttempts: 4,
@@ -154,7 +155,7 @@ describe("fault injection", { timeout: 300_000 }, () => {
       const deps = planned.entry === "sendFailure" ? { ...stack.deps, queue: failingQueue } : stack.deps;
       for (let tries = 1; ; tries++) {
         try {
-          const { task } = await enqueue({ type: "fault", input }, deps);
+          const { task } = await enqueue({ type: "fault", input }, deps, { tenant: TEST_TENANT });
           tracked.set(task.id, { planned, expected: expectedOutcome(planned.mode), answered503: false });
           if (planned.duplicateAfterMs !== undefined) pending.push(duplicate(task, planned.duplicateAfterMs));
           return;

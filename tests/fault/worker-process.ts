@@ -4,8 +4,9 @@
  * SQS event source, the dead-letter consumer, and the sweeper on a one-second timer — with the `fault` task type and a
  * DynamoDB client that throws ProvisionedThroughputExceededException for a share of its UpdateItem calls.
  *
- * Environment: the stack's function environment, AWS_ENDPOINT_URL, FAULT_QUEUE_URL/ARN, FAULT_DLQ_URL/ARN,
- * FAULT_THROTTLE_RATE (0..1). Talks to the test over IPC: `ready`, slow-task starts/ends, injected throttles.
+ * Environment: the stack's function environment (TestStack.environment: WATCH_TOKEN_SECRET included, since the
+ * emulator has no Secrets Manager), AWS_ENDPOINT_URL, FAULT_QUEUE_URL/ARN, FAULT_DLQ_URL/ARN, FAULT_THROTTLE_RATE
+ * (0..1). Talks to the test over IPC: `ready`, slow-task starts/ends, injected throttles.
  */
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import type { Handler } from "aws-lambda";
@@ -65,6 +66,8 @@ const logTo =
       ...(fields.error ? { error: String(fields.error) } : {}),
     });
   };
+// Fail fast on an environment without the literal watch-token key: nothing here could fetch it from the emulator.
+required("WATCH_TOKEN_SECRET");
 const deps = buildDependencies(readConfig(env), clients, {
   taskTypes: registryWith(faultTaskType(report)),
   logger: { ...silentLogger, warn: logTo("warn"), error: logTo("error") },

@@ -11,8 +11,8 @@ let status: ReturnType<typeof createStatusHandler>;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  enqueue = createEnqueueHandler(() => stack.deps);
-  status = createStatusHandler(() => stack.deps);
+  enqueue = stack.authorized(createEnqueueHandler(() => stack.deps));
+  status = stack.authorized(createStatusHandler(() => stack.deps));
 });
 
 const json = { "content-type": "application/json" };

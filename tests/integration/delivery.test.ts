@@ -9,7 +9,7 @@ import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
 import { createWorkerHandler } from "../../lib/handlers/worker.ts";
 import { enqueue } from "../../lib/use-cases/enqueue.ts";
 import { lambdaContext } from "../support/events.ts";
-import { createTestStack, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
 import { countingTaskType, registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -20,13 +20,16 @@ beforeAll(async () => {
   stack = await createTestStack({ taskTypes: registryWith(counting.type) });
 });
 
+/** Enqueues as the stack's tenant: the use case itself, as the enqueue function calls it for an authorized caller. */
+const enqueueTask = (body: unknown, deps = stack.deps) => enqueue(body, deps, { tenant: TEST_TENANT });
+
 const finished = (id: string, timeoutMs?: number) => untilStatus(stack, id, ["succeeded", "failed"], timeoutMs);
 
 describe("with the worker running", () => {
   workerDuringBlock(() => stack, { concurrency: 2 });
 
   it("retries a transient failure with backoff and succeeds on a later attempt", async () => {
-    const { task } = await enqueue({ type: "echo", input: { message: "again", failAttempts: 1 } }, stack.deps);
+    const { task } = await enqueueTask({ type: "echo", input: { message: "again", failAttempts: 1 } });
 
     const retrying = await eventually(
       async () => {
@@ -46,7 +49,7 @@ describe("with the worker running", () => {
   });
 
   it("fails a non-retryable error at once and parks the message in the dead-letter queue", async () => {
-    const { task } = await enqueue({ type: "echo", input: { failPermanently: true } }, stack.deps);
+    const { task } = await enqueueTask({ type: "echo", input: { failPermanently: true } });
 
     const done = await finished(task.id);
     expect(done.status).toBe("failed");
@@ -60,7 +63,7 @@ describe("with the worker running", () => {
   });
 
   it("fails after the last attempt when every attempt fails", async () => {
-    const { task } = await enqueue({ type: "echo", input: { failAttempts: 10 } }, stack.deps);
+    const { task } = await enqueueTask({ type: "echo", input: { failAttempts: 10 } });
 
     const done = await finished(task.id, 30_000);
     expect(done.status).toBe("failed");
@@ -69,7 +72,7 @@ describe("with the worker running", () => {
   });
 
   it("runs a task once when its message is delivered twice", async () => {
-    const { task } = await enqueue({ type: "count", input: { holdMs: 300 } }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: { holdMs: 300 } });
     // SQS is at-least-once: the same message can arrive again, even while the first delivery runs.
     await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: encodeTaskMessage(task) }));
 
@@ -83,7 +86,7 @@ describe("with the worker running", () => {
   });
 
   it("takes over a task whose worker died, once its lease has expired", async () => {
-    const { task } = await enqueue({ type: "count", input: {} }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: {} });
     // A worker claimed it and died: the lease it held is already over.
     await stack.deps.store.claim(task, { token: "dead-worker", expiresAt: Date.now() - 1 }, new Date());
 
@@ -95,7 +98,7 @@ describe("with the worker running", () => {
 
 describe("two workers with the same delivery at the same moment", () => {
   it("runs the handler once; the other reports the record for redelivery", async () => {
-    const { task } = await enqueue({ type: "count", input: { holdMs: 500 } }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: { holdMs: 500 } });
     const [message] = await stack.receive(stack.queueUrl, 5);
     const event: SQSEvent = {
       Records: [
@@ -132,7 +135,7 @@ describe("two workers with the same delivery at the same moment", () => {
 describe("a task past its retention", () => {
   it("reads as gone even before DynamoDB's TTL deletes it", async () => {
     const longAgo = new Date(Date.now() - 60 * 86_400_000);
-    const { task } = await enqueue({ type: "echo", input: {} }, { ...stack.deps, clock: { now: () => longAgo } });
+    const { task } = await enqueueTask({ type: "echo", input: {} }, { ...stack.deps, clock: { now: () => longAgo } });
 
     expect(await stack.deps.store.get(task.id, new Date())).toBeUndefined();
     expect(await stack.deps.store.get(task.id, longAgo)).toBeDefined();

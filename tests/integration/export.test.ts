@@ -6,10 +6,12 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEventSource } from "../../infra/local-event-source.ts";
+import { createEnqueueHandler } from "../../lib/handlers/enqueue.ts";
 import { ordersDataset } from "../../lib/task-types/export/datasets.ts";
 import { seedOrders } from "../../scripts/demo-data.ts";
+import { jsonRequest } from "../support/events.ts";
 import { expectedCell, expectedJsonLine, readSourceItems, rowKey } from "../support/export-reference.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { body, taskClient } from "../support/tasks.ts";
 
 const ROWS = 300;
@@ -52,6 +54,7 @@ describe("export", () => {
     const result = view.result as Record<string, unknown>;
     expect(result).toMatchObject({ rows: ROWS, bytes: bytes.length, contentType: "text/csv; charset=utf-8; header=present" });
     expect(result.filename).toBe(`orders-${view.id}.csv`);
+    expect(result.key).toBe(`results/${TEST_TENANT}/${view.id}/orders-${view.id}.csv`);
     expect(url).toContain("response-content-disposition=attachment");
     expect(view.progress).toMatchObject({ percent: 100 });
 
@@ -151,6 +154,27 @@ describe("export", () => {
     const error = body<{ error: { code: string; details: { issues: { path: string }[] } } }>(response).error;
     expect(error.code).toBe("invalid_input");
     expect(error.details.issues.map((issue) => issue.path)).toContain(path);
+    expect((await stack.scanTasks()).length).toBe(tasksBefore);
+  });
+});
+
+describe("export datasets per tenant", () => {
+  it("refuses a dataset the deployment does not allow to the caller's tenant, naming the ones it may export", async () => {
+    // EXPORT_DATASET_TENANTS defaults to "orders=dev": another tenant may export nothing.
+    expect(stack.config.exportDatasetTenants).toEqual({ orders: [TEST_TENANT] });
+    const enqueueAsOther = stack.authorized(createEnqueueHandler(() => stack.deps));
+    const otherKey = await stack.createKey("someone-else");
+    const tasksBefore = (await stack.scanTasks()).length;
+
+    const response = await enqueueAsOther({
+      ...jsonRequest("/tasks", { type: "export", input: { dataset: "orders" } }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${otherKey}` },
+    });
+
+    expect(response.statusCode).toBe(400);
+    const error = body<{ error: { code: string; details: { issues: { path: string; message: string }[] } } }>(response).error;
+    expect(error.code).toBe("invalid_input");
+    expect(error.details.issues).toEqual([{ path: "dataset", message: "datasets you may export: none" }]);
     expect((await stack.scanTasks()).length).toBe(tasksBefore);
   });
 });

@@ -16,8 +16,8 @@ let statusHandler: ReturnType<typeof createStatusHandler>;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  enqueueHandler = createEnqueueHandler(() => stack.deps);
-  statusHandler = createStatusHandler(() => stack.deps);
+  enqueueHandler = stack.authorized(createEnqueueHandler(() => stack.deps));
+  statusHandler = stack.authorized(createStatusHandler(() => stack.deps));
   worker = stack.startWorker();
 });
 

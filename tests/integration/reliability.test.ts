@@ -14,7 +14,7 @@ import { handleDeadLetter } from "../../lib/use-cases/dead-letter.ts";
 import { enqueue } from "../../lib/use-cases/enqueue.ts";
 import { sweep } from "../../lib/use-cases/sweep.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
-import { createTestStack, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack, untilStatus, workerDuringBlock } from "../support/stack.ts";
 import { countingTaskType, registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -25,6 +25,9 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await createTestStack({ taskTypes: registry });
 });
+
+/** Enqueues as the stack's tenant: the use case itself, as the enqueue function calls it for an authorized caller. */
+const enqueueTask = (body: unknown, deps = stack.deps) => enqueue(body, deps, { tenant: TEST_TENANT });
 
 const read = (id: string) => stack.deps.store.get(id, new Date()) as Promise<Task>;
 
@@ -38,7 +41,7 @@ describe("with the worker running", () => {
   workerDuringBlock(() => stack, { concurrency: 2 });
 
   it("records every transition in the task's history, oldest first", async () => {
-    const { task } = await enqueue({ type: "echo", input: { failAttempts: 1 } }, stack.deps);
+    const { task } = await enqueueTask({ type: "echo", input: { failAttempts: 1 } });
 
     const done = await until(task.id, ["succeeded"]);
 
@@ -53,8 +56,8 @@ describe("with the worker running", () => {
   });
 
   it("cancels a running task: its signal fires and it ends cancelled, not succeeded", async () => {
-    const cancel = createCancelHandler(() => stack.deps);
-    const { task } = await enqueue({ type: "count", input: { holdMs: 20_000 } }, stack.deps);
+    const cancel = stack.authorized(createCancelHandler(() => stack.deps));
+    const { task } = await enqueueTask({ type: "count", input: { holdMs: 20_000 } });
     await until(task.id, ["running"]);
 
     const response = await cancel(action(task.id, "cancel"));
@@ -71,9 +74,9 @@ describe("with the worker running", () => {
   });
 
   it("redrives a failed task with a fresh attempt budget, recorded in its history", async () => {
-    const redrive = createRedriveHandler(() => stack.deps);
+    const redrive = stack.authorized(createRedriveHandler(() => stack.deps));
     counting.counter.failing = true;
-    const { task } = await enqueue({ type: "count", input: { note: "redrive-one" } }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: { note: "redrive-one" } });
     const failed = await until(task.id, ["failed"]);
     expect(failed.error?.code).toBe("told_to_fail");
     counting.counter.failing = false;
@@ -90,11 +93,11 @@ describe("with the worker running", () => {
   it("redrives every failed task of a type at once", async () => {
     counting.counter.failing = true;
     const ids = await Promise.all(
-      [1, 2, 3].map(async (n) => (await enqueue({ type: "count", input: { note: `all-${n}` } }, stack.deps)).task.id),
+      [1, 2, 3].map(async (n) => (await enqueueTask({ type: "count", input: { note: `all-${n}` } })).task.id),
     );
     for (const id of ids) await until(id, ["failed"]);
     counting.counter.failing = false;
-    const redriveAll = createRedriveAllHandler(() => stack.deps);
+    const redriveAll = stack.authorized(createRedriveAllHandler(() => stack.deps));
 
     const response = await redriveAll(jsonRequest("/tasks/redrive", { type: "count" }));
 
@@ -104,7 +107,7 @@ describe("with the worker running", () => {
   });
 
   it("holds a delayed task as scheduled until its run time", async () => {
-    const { task } = await enqueue({ type: "count", input: {}, delaySeconds: 2 }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: {}, delaySeconds: 2 });
     expect(task.status).toBe("scheduled");
     expect(Date.parse(task.runAt!) - Date.parse(task.createdAt)).toBe(2000);
 
@@ -116,8 +119,8 @@ describe("with the worker running", () => {
 
 describe("requests that change a task", () => {
   it("refuses to cancel a finished task (409) or an unknown one (404)", async () => {
-    const cancel = createCancelHandler(() => stack.deps);
-    const task = createTask({ id: newTaskId(new Date()), tenant: "default", type: "count", input: {}, maxAttempts: 1, retentionDays: 1, now: new Date() });
+    const cancel = stack.authorized(createCancelHandler(() => stack.deps));
+    const task = createTask({ id: newTaskId(new Date()), tenant: TEST_TENANT, type: "count", input: {}, maxAttempts: 1, retentionDays: 1, now: new Date() });
     await stack.deps.store.create(task);
     await stack.deps.store.abandon(task, { code: "x", message: "x", retryable: false }, new Date());
 
@@ -127,8 +130,8 @@ describe("requests that change a task", () => {
   });
 
   it("never starts a task cancelled while queued", async () => {
-    const cancel = createCancelHandler(() => stack.deps);
-    const { task } = await enqueue({ type: "count", input: { note: "cancel-queued" } }, stack.deps);
+    const cancel = stack.authorized(createCancelHandler(() => stack.deps));
+    const { task } = await enqueueTask({ type: "count", input: { note: "cancel-queued" } });
 
     expect(body(await cancel(action(task.id, "cancel"))).status).toBe("cancelled");
     const worker = stack.startWorker();
@@ -140,8 +143,8 @@ describe("requests that change a task", () => {
   });
 
   it("refuses to redrive a task that has not failed", async () => {
-    const { task } = await enqueue({ type: "count", input: {}, delaySeconds: 600 }, stack.deps);
-    const response = await createRedriveHandler(() => stack.deps)(action(task.id, "redrive"));
+    const { task } = await enqueueTask({ type: "count", input: {}, delaySeconds: 600 });
+    const response = await stack.authorized(createRedriveHandler(() => stack.deps))(action(task.id, "redrive"));
     expect(response.statusCode).toBe(409);
     expect(body(response).error.code).toBe("task_not_failed");
   });
@@ -157,7 +160,7 @@ describe("idempotency keys", () => {
     });
 
   it("returns the original task (200) for the same key and request", async () => {
-    const enqueueHandler = createEnqueueHandler(() => stack.deps);
+    const enqueueHandler = stack.authorized(createEnqueueHandler(() => stack.deps));
     const first = await enqueueHandler(request("order-42", { note: "a" }));
     const again = await enqueueHandler(request("order-42", { note: "a" }));
 
@@ -168,7 +171,7 @@ describe("idempotency keys", () => {
   });
 
   it("refuses the same key with a different request (422)", async () => {
-    const enqueueHandler = createEnqueueHandler(() => stack.deps);
+    const enqueueHandler = stack.authorized(createEnqueueHandler(() => stack.deps));
     await enqueueHandler(request("order-43", { note: "a" }));
     const other = await enqueueHandler(request("order-43", { note: "b" }));
 
@@ -177,7 +180,7 @@ describe("idempotency keys", () => {
   });
 
   it("creates exactly one task for concurrent duplicates", async () => {
-    const enqueueHandler = createEnqueueHandler(() => stack.deps);
+    const enqueueHandler = stack.authorized(createEnqueueHandler(() => stack.deps));
     const before = (await stack.scanTasks()).filter((item) => item.type === "count").length;
 
     const responses = await Promise.all(Array.from({ length: 8 }, () => enqueueHandler(request("order-44", { note: "c" }))));
@@ -201,17 +204,17 @@ describe("an idempotency key whose first request died", () => {
         release: async () => Promise.reject(new Error("connection reset")),
       },
     };
-    await expect(enqueue(request, dying, { idempotencyKey: "died-1" })).rejects.toThrow("connection reset");
+    await expect(enqueue(request, dying, { tenant: TEST_TENANT, idempotencyKey: "died-1" })).rejects.toThrow("connection reset");
 
     // Right away, a retry is told the first request is still in progress...
-    await expect(enqueue(request, stack.deps, { idempotencyKey: "died-1" })).rejects.toMatchObject({
+    await expect(enqueue(request, stack.deps, { tenant: TEST_TENANT, idempotencyKey: "died-1" })).rejects.toMatchObject({
       code: "idempotency_key_in_progress",
     });
     // ...and once the reservation is stale, the retry takes the key over and creates the task.
     const later = { ...stack.deps, clock: { now: () => new Date(Date.now() + 11_000) } };
-    const retried = await enqueue(request, later, { idempotencyKey: "died-1" });
+    const retried = await enqueue(request, later, { tenant: TEST_TENANT, idempotencyKey: "died-1" });
     expect(retried.replayed).toBe(false);
-    const replay = await enqueue(request, later, { idempotencyKey: "died-1" });
+    const replay = await enqueue(request, later, { tenant: TEST_TENANT, idempotencyKey: "died-1" });
     expect(replay).toMatchObject({ replayed: true, task: { id: retried.task.id } });
   });
 });
@@ -219,7 +222,7 @@ describe("an idempotency key whose first request died", () => {
 describe("the sweeper", () => {
   it("sends the message of a task whose record was written but never sent, and it then runs", async () => {
     // The process died between PutItem and SendMessage.
-    const task = createTask({ id: newTaskId(new Date()), tenant: "default", type: "count", input: {}, maxAttempts: 3, retentionDays: 1, now: new Date() });
+    const task = createTask({ id: newTaskId(new Date()), tenant: TEST_TENANT, type: "count", input: {}, maxAttempts: 3, retentionDays: 1, now: new Date() });
     await stack.deps.store.create(task);
     const later = new Date(Date.now() + (stack.config.strandedAfterSeconds + 1) * 1000);
 
@@ -236,7 +239,7 @@ describe("the sweeper", () => {
 
   it("queues a task scheduled beyond SQS's 15-minute delay once it is nearly due", async () => {
     const before = await stack.messageCount(stack.queueUrl);
-    const { task } = await enqueue({ type: "count", input: { note: "far" }, delaySeconds: 3 * 3600 }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: { note: "far" }, delaySeconds: 3 * 3600 });
     expect(await stack.messageCount(stack.queueUrl)).toBe(before); // too far ahead for an SQS delay: no message yet
     const tenMinutesBefore = new Date(Date.parse(task.runAt!) - 10 * 60_000);
 
@@ -250,7 +253,7 @@ describe("the sweeper", () => {
 
 describe("the dead-letter consumer", () => {
   it("fails a live task whose message died, and leaves finished ones alone", async () => {
-    const { task } = await enqueue({ type: "count", input: { note: "dlq" }, delaySeconds: 900 }, stack.deps);
+    const { task } = await enqueueTask({ type: "count", input: { note: "dlq" }, delaySeconds: 900 });
     // Pretend it became due and its message was dead-lettered.
     const due = { ...stack.deps, clock: { now: () => new Date(Date.now() + 901_000) } };
 
@@ -264,11 +267,12 @@ describe("the dead-letter consumer", () => {
 describe("back-pressure and an unreachable queue", () => {
   it("answers 429 with Retry-After once the queue holds maxQueueDepth messages", async () => {
     for (let i = 0; i < 3; i++) {
-      await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: encodeTaskMessage({ id: `filler-${i}`, tenant: "default", type: "count" }) }));
+      await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: encodeTaskMessage({ id: `filler-${i}`, tenant: TEST_TENANT, type: "count" }) }));
     }
     const deps = buildDependencies({ ...stack.config, maxQueueDepth: 3 }, stack.clients, { logger: silentLogger, taskTypes: registry });
+    const enqueueHandler = stack.authorized(createEnqueueHandler(() => deps));
 
-    const response = await createEnqueueHandler(() => deps)(jsonRequest("/tasks", { type: "count", input: {} }));
+    const response = await enqueueHandler(jsonRequest("/tasks", { type: "count", input: {} }));
 
     expect(response.statusCode).toBe(429);
     expect(response.headers?.["retry-after"]).toBe("30");
@@ -277,8 +281,9 @@ describe("back-pressure and an unreachable queue", () => {
 
   it("answers 503 when the queue cannot be reached, and fails the task it wrote", async () => {
     const deps = buildDependencies({ ...stack.config, taskQueueName: "no-such-queue" }, stack.clients, { logger: silentLogger, taskTypes: registry });
+    const enqueueHandler = stack.authorized(createEnqueueHandler(() => deps));
 
-    const response = await createEnqueueHandler(() => deps)(jsonRequest("/tasks", { type: "count", input: { note: "503" } }));
+    const response = await enqueueHandler(jsonRequest("/tasks", { type: "count", input: { note: "503" } }));
 
     expect(response.statusCode).toBe(503);
     const { taskId } = body(response).error.details;

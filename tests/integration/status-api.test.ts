@@ -16,7 +16,7 @@ import { createUploadsHandler } from "../../lib/handlers/uploads.ts";
 import { encodeCursor } from "../../lib/use-cases/list-tasks.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
 import { apiDocument, nonConformance } from "../support/openapi.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { body } from "../support/tasks.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -49,20 +49,22 @@ async function call(
   return response;
 }
 
+/** POST /tasks answers the task's view and a watch token (read access to that task, for a browser). */
 const enqueueEcho = async (input: Record<string, unknown>) =>
-  body<TaskView>(await call("/tasks", { method: "POST", body: { type: "echo", input } }));
+  body<TaskView & { watchToken: string }>(await call("/tasks", { method: "POST", body: { type: "echo", input } }));
 
 beforeAll(async () => {
   stack = await createTestStack();
   const deps = () => stack.deps;
   const listDeps = stack.deps;
   handlers = {
-    "POST /tasks": createEnqueueHandler(deps),
-    "GET /tasks": createListHandler(() => listDeps),
-    "GET /tasks/{id}": createStatusHandler(deps),
-    "GET /tasks/{id}/events": createEventsHandler(deps),
-    "GET /tasks/{id}/result": createResultHandler(deps),
-    "POST /uploads": createUploadsHandler(deps),
+    // Protected routes run behind the real authorizer, with the stack's key unless a test sends its own.
+    "POST /tasks": stack.authorized(createEnqueueHandler(deps)),
+    "GET /tasks": stack.authorized(createListHandler(() => listDeps)),
+    "GET /tasks/{id}": stack.authorized(createStatusHandler(deps)),
+    "GET /tasks/{id}/events": stack.authorized(createEventsHandler(deps)),
+    "GET /tasks/{id}/result": stack.authorized(createResultHandler(deps)),
+    "POST /uploads": stack.authorized(createUploadsHandler(deps)),
     "GET /openapi.json": createOpenApiHandler(deps),
   };
   worker = stack.startWorker();
@@ -194,7 +196,10 @@ describe("GET /tasks", () => {
   it("pages through every task newest first, with status and type filters", async () => {
     // A thumbnail task whose upload never happened: it fails at its first attempt (source_not_found).
     const failing = body<TaskView>(
-      await call("/tasks", { method: "POST", body: { type: "thumbnail", input: { source: "uploads/none/missing.jpg" } } }),
+      await call("/tasks", {
+        method: "POST",
+        body: { type: "thumbnail", input: { source: `uploads/${TEST_TENANT}/none/missing.jpg` } },
+      }),
     );
     await enqueueEcho({ message: "list" });
     await eventually(async () => body<TaskView>(await call("/tasks/{id}", { id: failing.id })).status === "failed", {
@@ -224,8 +229,8 @@ describe("GET /tasks", () => {
     [{ cursor: "%%%" }, "invalid_cursor"],
     [{ cursor: "bm90LWpzb24" }, "invalid_cursor"],
     [{ cursor: encodeCursor({ id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", tenant: "someone-else" }) }, "invalid_cursor"],
-    [{ cursor: encodeCursor({ id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", tenant: "default" }), status: "failed" }, "invalid_cursor"],
-    [{ cursor: encodeCursor({ id: "x", tenant: "default" }) }, "invalid_cursor"],
+    [{ cursor: encodeCursor({ id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", tenant: TEST_TENANT }), status: "failed" }, "invalid_cursor"],
+    [{ cursor: encodeCursor({ id: "x", tenant: TEST_TENANT }) }, "invalid_cursor"],
   ])("refuses %j with 400 %s", async (query, code) => {
     const response = await call("/tasks", { query: query as Record<string, string> });
     expect(response.statusCode).toBe(400);
@@ -259,6 +264,56 @@ describe("GET /openapi.json", () => {
     const queued = await enqueueEcho({ sleepMs: 2000 });
     expect((await call("/tasks/{id}/result", { id: queued.id })).statusCode).toBe(409);
     expect((await call("/tasks/{id}/result", { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV" })).statusCode).toBe(404);
+  });
+
+  it("documents the answers to a refused or too weak credential on every protected route", async () => {
+    const task = await enqueueEcho({});
+    const readOnly = { authorization: `Bearer ${await stack.createKey(TEST_TENANT, ["tasks:read"])}` };
+    const refused = { authorization: "Bearer ofl_sk_not-a-key" };
+    const watchToken = { authorization: `Bearer ${task.watchToken}` };
+    const protectedCalls: [string, Parameters<typeof call>[1]][] = [
+      ["/tasks", { method: "POST", body: { type: "echo", input: {} } }],
+      ["/tasks", {}],
+      ["/tasks/{id}", { id: task.id }],
+      ["/tasks/{id}/events", { id: task.id }],
+      ["/tasks/{id}/result", { id: task.id }],
+      ["/uploads", { method: "POST", body: { contentType: "image/jpeg", bytes: 10 } }],
+    ];
+
+    for (const [route, options] of protectedCalls) {
+      const response = await call(route, { ...options, headers: refused });
+      expect([route, response.statusCode, body<{ error: { code: string } }>(response).error.code]).toEqual([
+        route,
+        401,
+        "unauthorized",
+      ]);
+      expect(response.headers?.["www-authenticate"]).toBe('Bearer realm="offload"');
+    }
+    // A read-only key may read but not write; a watch token may read its own task only.
+    for (const [route, options] of protectedCalls.filter(([, { method }]) => method === "POST")) {
+      for (const headers of [readOnly, watchToken]) {
+        const response = await call(route, { ...options, headers });
+        expect([route, response.statusCode, body<{ error: { code: string } }>(response).error.code]).toEqual([
+          route,
+          403,
+          "forbidden",
+        ]);
+      }
+    }
+    expect((await call("/tasks/{id}", { id: task.id, headers: readOnly })).statusCode).toBe(200);
+    expect((await call("/tasks/{id}", { id: task.id, headers: watchToken })).statusCode).toBe(200);
+    expect((await call("/tasks/{id}/events", { id: task.id, headers: watchToken })).statusCode).toBe(200);
+    expect((await call("/tasks/{id}", { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", headers: watchToken })).statusCode).toBe(401);
+  });
+
+  it("answers 401 to a request that reaches a protected route without the authorizer's verdict", async () => {
+    const response = await createStatusHandler(() => stack.deps)(
+      httpEvent({ method: "GET", path: "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV", pathParameters: { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV" } }),
+    );
+    problems.push(...nonConformance("GET", "/tasks/{id}", response));
+
+    expect(response.statusCode).toBe(401);
+    expect(body<{ error: { code: string } }>(response).error.code).toBe("unauthorized");
   });
 
   it("every response of this file conforms to the document", () => {

@@ -17,7 +17,7 @@ import { thumbnailInput } from "../../lib/task-types/thumbnail/schema.ts";
 import type { SqsHandler } from "../../infra/local-event-source.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
 import * as fixtures from "../support/images.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { eventually } from "../support/wait.ts";
 
 interface Rendition {
@@ -48,18 +48,20 @@ function body<T>(response: APIGatewayProxyStructuredResultV2): T {
 
 let uploads = 0;
 async function upload(bytes: Buffer, contentType = "image/jpeg"): Promise<string> {
-  const key = `uploads/test-${++uploads}-${Date.now()}/fixture`;
+  const key = `uploads/${TEST_TENANT}/test-${++uploads}-${Date.now()}/fixture`;
   await stack.deps.services.blobs.put(key, bytes, { contentType });
   return key;
 }
 
 async function runThumbnail(input: Record<string, unknown>, on: TestStack = stack): Promise<TaskView> {
-  const response = await createEnqueueHandler(() => on.deps)(jsonRequest("/tasks", { type: "thumbnail", input }));
+  const enqueue = on.authorized(createEnqueueHandler(() => on.deps));
+  const status = on.authorized(createStatusHandler(() => on.deps));
+  const response = await enqueue(jsonRequest("/tasks", { type: "thumbnail", input }));
   expect(response.statusCode, response.body).toBe(202);
   const { id } = body<TaskView>(response);
   return eventually(
     async () => {
-      const view = body<TaskView>(await createStatusHandler(() => on.deps)(httpEvent({ method: "GET", path: `/tasks/${id}`, pathParameters: { id } })));
+      const view = body<TaskView>(await status(httpEvent({ method: "GET", path: `/tasks/${id}`, pathParameters: { id } })));
       return view.status === "succeeded" || view.status === "failed" ? view : undefined;
     },
     { what: `thumbnail task ${id} to finish`, timeoutMs: 30_000 },
@@ -97,7 +99,7 @@ describe("thumbnail: renditions", () => {
       ["thumb", 150, 150, "jpeg"],
     ]);
     for (const rendition of renditions) {
-      expect(rendition.key).toBe(`results/${view.id}/${rendition.name}.jpg`);
+      expect(rendition.key).toBe(`results/${TEST_TENANT}/${view.id}/${rendition.name}.jpg`);
       const bytes = await stored(rendition.key);
       expect(bytes.length).toBe(rendition.bytes);
       const metadata = await sharp(bytes).metadata();
@@ -218,7 +220,7 @@ describe("thumbnail: bad input fails at the first attempt, leaving nothing behin
     expect(view.attempt).toBe(1);
     expect(view.error).toMatchObject({ code, retryable: false });
     expect(view.error?.message.length).toBeGreaterThan(20);
-    expect(await keysUnder(`results/${view.id}/`)).toEqual([]);
+    expect(await keysUnder(`results/${TEST_TENANT}/${view.id}/`)).toEqual([]);
   });
 
   it("HEIC, with an error naming the format", async () => {
@@ -226,11 +228,11 @@ describe("thumbnail: bad input fails at the first attempt, leaving nothing behin
 
     expect(view).toMatchObject({ status: "failed", attempt: 1, error: { code: "unsupported_format", retryable: false } });
     expect(view.error?.message).toContain("HEIC");
-    expect(await keysUnder(`results/${view.id}/`)).toEqual([]);
+    expect(await keysUnder(`results/${TEST_TENANT}/${view.id}/`)).toEqual([]);
   });
 
   it("a missing source", async () => {
-    const view = await runThumbnail({ source: "uploads/never-uploaded/photo.jpg" });
+    const view = await runThumbnail({ source: `uploads/${TEST_TENANT}/never-uploaded/photo.jpg` });
 
     expect(view).toMatchObject({ status: "failed", attempt: 1, error: { code: "source_not_found", retryable: false } });
   });
@@ -264,7 +266,12 @@ describe("thumbnail: storage failures", () => {
   }
 
   function run(source: string, taskId: string, blobs: BlobStore, input: Record<string, unknown> = {}) {
-    return createThumbnails(thumbnailInput.parse({ source, ...input }), { taskId, signal: new AbortController().signal, services: { ...stack.deps.services, blobs } });
+    return createThumbnails(thumbnailInput.parse({ source, ...input }), {
+      taskId,
+      tenant: TEST_TENANT,
+      signal: new AbortController().signal,
+      services: { ...stack.deps.services, blobs },
+    });
   }
 
   it("writes every rendition with its Content-Type and a long, immutable Cache-Control", async () => {
@@ -274,7 +281,7 @@ describe("thumbnail: storage failures", () => {
     await run(source, "01J0RECORDWR1TES00000TASK1", flakyBlobs(stack.deps.services.blobs, () => false, writes), { format: "webp" });
 
     expect(writes.map(([key]) => key).sort()).toEqual(
-      ["large", "medium", "small", "thumb"].map((name) => `results/01J0RECORDWR1TES00000TASK1/${name}.webp`),
+      ["large", "medium", "small", "thumb"].map((name) => `results/${TEST_TENANT}/01J0RECORDWR1TES00000TASK1/${name}.webp`),
     );
     for (const [, options] of writes) {
       expect(options.contentType).toBe("image/webp");
@@ -289,7 +296,7 @@ describe("thumbnail: storage failures", () => {
     const attempt = run(source, taskId, flakyBlobs(stack.deps.services.blobs, (key) => key.endsWith("/thumb.jpg")));
 
     await expect(attempt).rejects.toMatchObject({ code: "storage_unavailable", retryable: true });
-    expect(await keysUnder(`results/${taskId}/`)).toEqual([]);
+    expect(await keysUnder(`results/${TEST_TENANT}/${taskId}/`)).toEqual([]);
   });
 
   it("a transient write failure is retried by the pipeline and the next attempt succeeds", async () => {
@@ -300,7 +307,7 @@ describe("thumbnail: storage failures", () => {
     const deps = { ...flaky.deps, services: { ...flaky.deps.services, blobs } };
     const flakyWorker = flaky.startWorker({ handler: createWorkerHandler(() => deps) as unknown as SqsHandler });
     try {
-      const source = "uploads/flaky/photo.jpg";
+      const source = `uploads/${TEST_TENANT}/flaky/photo.jpg`;
       await flaky.deps.services.blobs.put(source, await fixtures.largeJpeg(1200, 800), { contentType: "image/jpeg" });
 
       const view = await runThumbnail({ source }, flaky);
@@ -308,7 +315,7 @@ describe("thumbnail: storage failures", () => {
       expect(view.status).toBe("succeeded");
       expect(view.attempt).toBe(2);
       expect(failures).toBeGreaterThan(1);
-      expect(await keysUnder(`results/${view.id}/`, flaky)).toHaveLength(4);
+      expect(await keysUnder(`results/${TEST_TENANT}/${view.id}/`, flaky)).toHaveLength(4);
     } finally {
       await flakyWorker.stop();
     }

@@ -1,7 +1,8 @@
 /**
  * The whole client flow against the emulator: POST /uploads → PUT the bytes to the presigned URL (fetch) → POST
  * /tasks → worker → GET /tasks/{id} → download each rendition from its presigned URL and decode it.
- * Also: what POST /uploads refuses, and that a source outside uploads/ is refused at enqueue with nothing written.
+ * Also: what POST /uploads refuses, and that a source outside the tenant's uploads/<tenant>/ is refused at enqueue with
+ * nothing written.
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import sharp from "sharp";
@@ -15,7 +16,7 @@ import { createUploadsHandler } from "../../lib/handlers/uploads.ts";
 import type { CreatedUpload } from "../../lib/use-cases/create-upload.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
 import { largeJpeg } from "../support/images.ts";
-import { createTestStack, type TestStack } from "../support/stack.ts";
+import { createTestStack, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { eventually } from "../support/wait.ts";
 
 let stack: TestStack;
@@ -26,9 +27,9 @@ let status: ReturnType<typeof createStatusHandler>;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  uploads = createUploadsHandler(() => stack.deps);
-  enqueue = createEnqueueHandler(() => stack.deps);
-  status = createStatusHandler(() => stack.deps);
+  uploads = stack.authorized(createUploadsHandler(() => stack.deps));
+  enqueue = stack.authorized(createEnqueueHandler(() => stack.deps));
+  status = stack.authorized(createStatusHandler(() => stack.deps));
   worker = stack.startWorker();
 });
 
@@ -54,7 +55,7 @@ describe("upload → thumbnail → download", () => {
     );
     expect(created.statusCode, created.body).toBe(201);
     const { key, upload } = body<CreatedUpload>(created);
-    expect(key).toMatch(/^uploads\/[0-9A-HJKMNP-TV-Z]{26}\/Holiday-photo\.JPG$/);
+    expect(key).toMatch(new RegExp(`^uploads/${TEST_TENANT}/[0-9A-HJKMNP-TV-Z]{26}/Holiday-photo\\.JPG$`));
     expect(upload).toMatchObject({
       method: "PUT",
       headers: { "content-type": "image/jpeg", "content-length": String(photo.length) },
@@ -137,8 +138,15 @@ describe("POST /uploads refuses", () => {
   });
 });
 
-describe("POST /tasks with a thumbnail source outside uploads/", () => {
-  it.each(["results/01J0000000000000000000TASK/large.jpg", "uploads/../secret.txt", "private/report.pdf"])(
+describe("POST /tasks with a thumbnail source outside the tenant's uploads/", () => {
+  it.each([
+    "results/01J0000000000000000000TASK/large.jpg",
+    "uploads/../secret.txt",
+    "private/report.pdf",
+    // Another tenant's upload, and an upload of the layout before tenants (no tenant segment).
+    "uploads/someone-else/01J0000000000000000000TASK/photo.jpg",
+    "uploads/01J0000000000000000000TASK/photo.jpg",
+  ])(
     "refuses %s with 400 and writes nothing",
     async (source) => {
       const tasksBefore = (await stack.scanTasks()).length;

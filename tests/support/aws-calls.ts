@@ -13,6 +13,7 @@ export function recordCalls(clients: AwsClients): CallLog {
     ["dynamo", clients.dynamo.middlewareStack],
     ["sqs", clients.sqs.middlewareStack],
     ["s3", clients.s3.middlewareStack],
+    ["secrets", clients.secrets.middlewareStack],
   ];
   for (const [service, stack] of stacks) {
     stack.add(

@@ -7,6 +7,8 @@ const complete = {
   DEAD_LETTER_QUEUE_NAME: "dlq",
   RESULTS_BUCKET: "b",
   ORDERS_TABLE: "o",
+  API_KEYS_TABLE: "k",
+  WATCH_TOKEN_SECRET_NAME: "s",
 };
 
 describe("readConfig", () => {

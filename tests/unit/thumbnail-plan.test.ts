@@ -83,9 +83,10 @@ describe("orientedSize", () => {
 });
 
 describe("renditionKey", () => {
-  it("derives the key from the task id, the rendition name and the format", () => {
-    expect(renditionKey("01J0000000000000000000TASK", "thumb", "webp")).toBe("results/01J0000000000000000000TASK/thumb.webp");
-    expect(renditionKey("01J0000000000000000000TASK", "large", "jpeg")).toBe("results/01J0000000000000000000TASK/large.jpg");
+  it("derives the key from the tenant, the task id, the rendition name and the format", () => {
+    const task = { tenant: "acme", taskId: "01J0000000000000000000TASK" };
+    expect(renditionKey(task, "thumb", "webp")).toBe("results/acme/01J0000000000000000000TASK/thumb.webp");
+    expect(renditionKey(task, "large", "jpeg")).toBe("results/acme/01J0000000000000000000TASK/large.jpg");
   });
 });
 

@@ -27,10 +27,10 @@ describe("safeFileName", () => {
 });
 
 describe("upload keys", () => {
-  it("puts every upload under uploads/<id>/", () => {
-    const key = uploadKey("01J0ABC", "a b.png", "image/png");
+  it("puts every upload under uploads/<tenant>/<id>/", () => {
+    const key = uploadKey("acme", "01J0ABC", "a b.png", "image/png");
 
-    expect(key).toBe("uploads/01J0ABC/a-b.png");
+    expect(key).toBe("uploads/acme/01J0ABC/a-b.png");
     expect(isUploadKey(key)).toBe(true);
   });
 

@@ -62,6 +62,8 @@ export async function exportOnce({ deps }: Connection, taskId: string): Promise<
   const started = performance.now();
   const result = await exportTaskType.handler(exportTaskType.input.parse({ dataset: "orders" }), {
     taskId,
+    // The tenant the stack's EXPORT_DATASET_TENANTS lets export `orders` (the worker checks that before an attempt).
+    tenant: "dev",
     attempt: 1,
     signal: new AbortController().signal,
     deadline: Date.now() + 3600_000,
