@@ -2,7 +2,8 @@
  * `npm start`: the whole stack on this machine.
  *   1. AWS: LocalStack if AWS_ENDPOINT_URL points at one that answers, else the embedded emulator (127.0.0.1:4566).
  *   2. Resources: created from serverless.yml's own definitions (stage `local`).
- *   3. HTTP API: serverless-offline on 127.0.0.1:3000.
+ *   3. HTTP API: serverless-offline on an internal port, behind the local gateway on 127.0.0.1:3000
+ *      (infra/local-gateway.ts: API Gateway's errors, CORS and headers, not serverless-offline's).
  *   4. Worker: the real worker handler behind a local SQS event source, restarted if it dies.
  * Ctrl-C stops everything it started.
  *
@@ -10,9 +11,12 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { startEmulator, type RunningEmulator } from "../infra/emulator.ts";
+import { gatewaySettings, startLocalGateway, type LocalGateway } from "../infra/local-gateway.ts";
 import { provisionStack } from "../infra/provision.ts";
 import { loadServerlessConfig, OFFLINE_AWS_ENV, PROJECT_ROOT, serverlessBin } from "../infra/serverless-config.ts";
+import { ensureDevKey } from "./dev-key.ts";
 
 const STAGE = "local";
 const region = process.env.AWS_REGION ?? "us-east-1";
@@ -22,6 +26,7 @@ const emulatorPort = Number(process.env.OFFLOAD_EMULATOR_PORT ?? 4566);
 
 const children = new Set<ChildProcess>();
 let emulator: RunningEmulator | undefined;
+let gateway: LocalGateway | undefined;
 let stopping = false;
 
 async function main() {
@@ -30,6 +35,13 @@ async function main() {
   const stack = await provisionStack(config, { endpoint, region });
   log(`resources ready: ${Object.values(stack.resources).map((r) => r.name).join(", ")}`);
   if (stack.skipped.length) log(`not supported by this emulator (skipped): ${stack.skipped.join("; ")}`);
+  // The development API key (tenant dev), kept in .offload/local.json for the CLI and stored again at every start.
+  const apiUrl = `http://127.0.0.1:${httpPort}`;
+  const devKey = await ensureDevKey({ endpoint, region, tableName: stack.environment.API_KEYS_TABLE!, apiUrl });
+  log(`development API key ${devKey.reused ? "restored from" : "created and saved in"} ${devKey.shownPath}`);
+  // No Secrets Manager here: the watch-token key provisioning generated for this run goes to the functions as a literal.
+  const watchTokenSecret = stack.secrets[stack.environment.WATCH_TOKEN_SECRET_NAME ?? ""];
+  if (!watchTokenSecret) throw new Error("serverless.yml defines no watch-token secret (WATCH_TOKEN_SECRET_NAME).");
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -38,6 +50,7 @@ async function main() {
     AWS_ENDPOINT_URL: endpoint,
     OFFLOAD_ESBUILD_DIR: `.offline/${process.pid}`,
     ...stack.environment,
+    WATCH_TOKEN_SECRET: watchTokenSecret,
     ...(process.env.AWS_ACCESS_KEY_ID ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID } : {}),
     ...(process.env.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY } : {}),
   };
@@ -49,17 +62,23 @@ async function main() {
     LOCAL_WORKER_BATCH_SIZE: String(params.workerBatchSize ?? 10),
     LOCAL_WORKER_CONCURRENCY: String(Math.min(Number(params.workerMaxConcurrency ?? 4), 4)),
   });
-  await startApi(env);
+  // Only the local dashboard gets the development key, to prefill its key form.
+  await startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key }, gatewaySettings(config));
 
-  const api = `http://127.0.0.1:${httpPort}`;
+  const api = apiUrl;
   console.log(`
 Offload is running.
   API        ${api}
   AWS        ${endpoint}${emulator ? " (embedded emulator)" : " (from AWS_ENDPOINT_URL)"}
+  API key    ${devKey.key}
+             (tenant dev, tasks:read + tasks:write; saved in ${devKey.shownPath}, which npx offload uses)
+  Dashboard  ${api}/ (its key form comes filled in with this key)
 
 Try it:
-  curl -s -X POST ${api}/tasks -H 'content-type: application/json' -d '{"type":"echo","input":{"message":"hello","sleepMs":2000,"steps":4}}'
-  curl -s ${api}/tasks/<id from the answer>
+  export OFFLOAD_API_KEY=${devKey.key}
+  curl -s -X POST ${api}/tasks -H "Authorization: Bearer $OFFLOAD_API_KEY" -H 'content-type: application/json' -d '{"type":"echo","input":{"message":"hello","sleepMs":2000,"steps":4}}'
+  curl -s ${api}/tasks/<id from the answer> -H "Authorization: Bearer $OFFLOAD_API_KEY"
+  npx offload enqueue echo --input '{"message":"hello","sleepMs":2000,"steps":4}' --wait
 
 Ctrl-C stops everything.
 `);
@@ -104,11 +123,15 @@ function startWorker(env: NodeJS.ProcessEnv) {
   });
 }
 
-async function startApi(env: NodeJS.ProcessEnv) {
+async function startApi(env: NodeJS.ProcessEnv, settings: ReturnType<typeof gatewaySettings>) {
+  const offlinePort = await freePort();
   const child = spawn(
     process.execPath,
-    [serverlessBin(), "offline", "start", "--stage", STAGE, "--httpPort", String(httpPort), "--lambdaPort", String(lambdaPort)],
-    { cwd: PROJECT_ROOT, env, stdio: ["ignore", "inherit", "inherit"] },
+    // --localEnvironment: the functions get this process's environment too (WATCH_TOKEN_SECRET, OFFLOAD_DEV_API_KEY),
+    // not only AWS_* and serverless.yml's.
+    [serverlessBin(), "offline", "start", "--stage", STAGE, "--httpPort", String(offlinePort), "--lambdaPort", String(lambdaPort), "--localEnvironment"],
+    // serverless-offline would hand an AUTHORIZER variable's JSON to every handler as the authorizer's context.
+    { cwd: PROJECT_ROOT, env: { ...env, AUTHORIZER: undefined }, stdio: ["ignore", "inherit", "inherit"] },
   );
   children.add(child);
   child.on("exit", (code, signal) => {
@@ -120,15 +143,27 @@ async function startApi(env: NodeJS.ProcessEnv) {
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await answers(`http://127.0.0.1:${httpPort}/tasks/ping`)) return;
+    if (await answers(`http://127.0.0.1:${offlinePort}/tasks/ping`)) {
+      gateway = await startLocalGateway({ port: httpPort, upstreamPort: offlinePort, ...settings });
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`The HTTP API did not come up on 127.0.0.1:${httpPort} within 60 s.`);
+  throw new Error(`The HTTP API (serverless-offline) did not come up on 127.0.0.1:${offlinePort} within 60 s.`);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  await gateway?.stop();
   await Promise.all(
     [...children].map(
       (child) =>

@@ -1,7 +1,7 @@
 /**
  * A typed client for Offload's HTTP API: fetch only (Node ≥ 20, browsers, Deno), no AWS SDK.
  *
- *   const offload = new OffloadClient({ baseUrl: "http://127.0.0.1:3000" });
+ *   const offload = new OffloadClient({ baseUrl: "http://127.0.0.1:3000", apiKey: process.env.OFFLOAD_API_KEY });
  *   const task = await offload.enqueue("export", { dataset: "orders" });
  *   const done = await offload.waitUntilDone(task.id, { onChange: (t) => console.log(t.progress?.percent) });
  */
@@ -29,6 +29,13 @@ export function isFinished(task: Pick<Task, "status">): boolean {
 export interface OffloadClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:3000` or the API Gateway URL. */
   readonly baseUrl: string;
+  /**
+   * An API key (`ofl_sk_…`), sent as `Authorization: Bearer …` with every API request (never to the presigned S3
+   * URLs of uploads and downloads). Keep it out of browsers: give a page a task's `watchToken` instead.
+   */
+  readonly apiKey?: string | undefined;
+  /** A watch token (`ofl_wt_…`, a task's `watchToken`): reads that one task only. Instead of `apiKey`. */
+  readonly token?: string | undefined;
   /** Headers for every API request (e.g. authorisation in front of the API). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof fetch;
@@ -47,7 +54,9 @@ export class OffloadClient {
 
   constructor(options: OffloadClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.#headers = options.headers ?? {};
+    if (options.apiKey && options.token) throw new TypeError("Give OffloadClient an apiKey or a token, not both.");
+    const credential = options.apiKey || options.token;
+    this.#headers = { ...options.headers, ...(credential ? { authorization: `Bearer ${credential}` } : {}) };
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 

@@ -36,6 +36,11 @@ export type TaskTypeName = keyof TaskTypes;
 export type Task<T extends string = string> = Omit<TaskView, "type" | "result"> & {
   readonly type: T;
   readonly result: (T extends TaskTypeName ? TaskTypes[T]["result"] : unknown) | null;
+  /**
+   * Read access to this task only, short-lived (`ofl_wt_…`): for a browser, as `Authorization: Bearer` or as
+   * `?token=` on `/tasks/{id}/result` (links, <img>). Given to API-key callers of enqueue and get.
+   */
+  readonly watchToken?: string;
 };
 
 export interface TaskPage {

@@ -1,12 +1,22 @@
-/** The dashboard page: one small HTML document with its CSS and script inlined (no build step, no framework). */
+/**
+ * The dashboard page: one small HTML document with its CSS and script inlined (no build step, no framework). The page
+ * itself is public and holds no credential, except on the local stack: there `npm start` has the page prefill its API
+ * key form with the development key.
+ */
 import { DASHBOARD_JS } from "./script.ts";
 import { DASHBOARD_CSS } from "./style.ts";
 
 const STATUSES = ["scheduled", "queued", "running", "retrying", "succeeded", "failed", "cancelled"];
 
+export interface DashboardOptions {
+  /** Prefills the key form (the local stack's development key). Never set on AWS: it would publish the key. */
+  readonly devApiKey?: string | undefined;
+}
+
 /** The page for a deployment running these task types. */
-export function dashboardHtml(taskTypes: readonly string[]): string {
+export function dashboardHtml(taskTypes: readonly string[], dashboard: DashboardOptions = {}): string {
   const options = (values: readonly string[]) => values.map((v) => `<option value="${v}">${v}</option>`).join("");
+  const devKey = dashboard.devApiKey;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -16,9 +26,22 @@ export function dashboardHtml(taskTypes: readonly string[]): string {
 <style>${DASHBOARD_CSS}</style>
 </head>
 <body>
-<header><h1>Offload</h1><p>Background tasks: start them, watch them, fetch their results.</p></header>
+<header><h1>Offload</h1><p>Background tasks: start them, watch them, fetch their results.</p>
+  <p id="key-status" hidden>Key <code id="key-prefix"></code> <button id="forget-key" class="link" type="button">Forget key</button></p></header>
 <p id="announce" class="visually-hidden" aria-live="polite" role="status"></p>
 <main>
+<section class="card" id="key-card" aria-labelledby="key-title">
+  <h2 id="key-title">API key</h2>
+  <form id="key-form">
+    <p>The dashboard calls the API with an API key (<code>ofl_sk_…</code>). It stays in this tab only and is forgotten when the tab closes.</p>
+    <label for="key-input">API key</label>
+    <input id="key-input" name="key" type="password" autocomplete="off" spellcheck="false" required${devKey ? ` value="${escapeHtml(devKey)}"` : ""}>
+    ${devKey ? '<p id="key-dev-note">Prefilled with the development key of <code>npm start</code> (local stack only).</p>' : ""}
+    <button id="key-submit" type="submit">Use this key</button>
+    <p id="key-message" class="error" role="alert"></p>
+  </form>
+</section>
+<div id="app" hidden>
 <div class="grid">
   <section class="card" aria-labelledby="upload-title">
     <h2 id="upload-title">Thumbnails from an image</h2>
@@ -61,8 +84,13 @@ export function dashboardHtml(taskTypes: readonly string[]): string {
     <tbody></tbody></table>
   <p id="list-empty" hidden>No tasks yet.</p>
 </section>
+</div>
 </main>
 <script>${DASHBOARD_JS}</script>
 </body>
 </html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

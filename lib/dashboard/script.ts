@@ -1,15 +1,25 @@
 /**
  * The dashboard's browser script (plain JS, no framework). It uses only the public API: GET /tasks, GET /tasks/{id}
  * (long polling with ?wait and If-None-Match), GET /tasks/{id}/events, POST /uploads (+ the presigned PUT), POST /tasks.
+ *
+ * Credentials: the API key the user enters is kept in sessionStorage (this tab only; never localStorage, never a URL)
+ * and sent as `Authorization: Bearer` with every API call, and with nothing else (not the presigned S3 PUT). A 401
+ * forgets it and asks again. Result links and previews carry the task's watch token (`?token=`: read access to that
+ * task only, short-lived), never the key.
  */
 export const DASHBOARD_JS = `
 "use strict";
 const $ = (s) => document.querySelector(s);
 const MAX_WATCHERS = 3; // browsers open ~6 connections per host: leave room for everything else
+const KEY_ITEM = "offload.apiKey"; // sessionStorage
 const rows = new Map(); // id -> task
 const watching = new Set();
 let selected = null;
 let detailEtag = null;
+let refreshTimer = null;
+
+/** Thrown by api() on a 401: the key is gone and the form is back, so callers just stop. */
+class KeyRefused extends Error {}
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -18,14 +28,55 @@ function el(tag, props, ...children) {
   return node;
 }
 
+function apiKey() { return sessionStorage.getItem(KEY_ITEM); }
+
+/** Shows the key form (with why, if a key was refused) and stops everything that calls the API. */
+function askForKey(message) {
+  sessionStorage.removeItem(KEY_ITEM);
+  selected = null;
+  clearInterval(refreshTimer);
+  $("#app").hidden = true;
+  $("#key-status").hidden = true;
+  $("#key-card").hidden = false;
+  $("#key-form").reset(); // back to the prefilled development key, if any
+  $("#key-message").textContent = message || "";
+  $("#key-input").focus();
+}
+
+function useKey(key) {
+  sessionStorage.setItem(KEY_ITEM, key);
+  $("#key-prefix").textContent = (key.match(/^ofl_sk_[^_]+_/) || ["key"])[0] + "…";
+  $("#key-message").textContent = "";
+  $("#key-card").hidden = true;
+  $("#key-status").hidden = false;
+  $("#app").hidden = false;
+  refreshList();
+  clearInterval(refreshTimer);
+  refreshTimer = setInterval(refreshList, 15000);
+}
+
 async function api(method, path, body, headers) {
-  const init = { method, headers: Object.assign({ accept: "application/json" }, headers || {}) };
+  const key = apiKey();
+  if (!key) { askForKey(); throw new KeyRefused("no API key"); }
+  const init = { method, headers: Object.assign({ accept: "application/json", authorization: "Bearer " + key }, headers || {}) };
   if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
   const response = await fetch(path, init);
   if (response.status === 304) return { status: 304, etag: response.headers.get("etag") };
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new Error((data && data.error && (data.error.message + " (" + data.error.code + ")")) || ("HTTP " + response.status));
+  const message = (data && data.error && (data.error.message + " (" + data.error.code + ")")) || ("HTTP " + response.status);
+  if (response.status === 401) {
+    if (apiKey() === key) askForKey("The API refused this key: " + message + ". Enter a valid API key.");
+    throw new KeyRefused(message);
+  }
+  if (!response.ok) throw new Error(response.status === 403 ? "This API key may not do that: " + message : message);
   return { status: response.status, etag: response.headers.get("etag"), data };
+}
+
+/** A link to one of a finished task's files, authorised by its watch token (for <img> and <a>, which send no header). */
+function resultUrl(task, file) {
+  const query = new URLSearchParams({ token: task.watchToken });
+  if (file) query.set("file", file);
+  return "/tasks/" + encodeURIComponent(task.id) + "/result?" + query;
 }
 
 const finished = (t) => t.status === "succeeded" || t.status === "failed" || t.status === "cancelled";
@@ -56,7 +107,7 @@ async function refreshList() {
     for (const task of data.tasks) { rows.set(task.id, task); renderRow(task); }
     $("#list-empty").hidden = data.tasks.length > 0;
     for (const task of data.tasks) if (!finished(task)) watch(task.id);
-  } catch (error) { say("Could not load tasks: " + error.message); }
+  } catch (error) { if (!(error instanceof KeyRefused)) say("Could not load tasks: " + error.message); }
 }
 
 /** Long polling: one held request per live task, each answered as soon as that task changes. */
@@ -79,13 +130,15 @@ async function watch(id) {
 
 function fileLinks(task) {
   const result = task.result;
-  if (!result || task.status !== "succeeded") return null;
+  if (!result || task.status !== "succeeded" || !task.watchToken) return null;
   if (Array.isArray(result.renditions)) {
-    return el("div", { className: "renditions" }, ...result.renditions.map((r) =>
-      el("figure", {}, el("img", { src: r.url, alt: r.name + " rendition, " + r.width + "×" + r.height }),
-        el("figcaption", {}, el("a", { href: r.url, download: r.name, textContent: r.name + " (" + r.width + "×" + r.height + ")" })))));
+    return el("div", { className: "renditions" }, ...result.renditions.map((r) => {
+      const href = resultUrl(task, r.name);
+      return el("figure", {}, el("img", { src: href, alt: r.name + " rendition, " + r.width + "×" + r.height }),
+        el("figcaption", {}, el("a", { href, download: r.name, textContent: r.name + " (" + r.width + "×" + r.height + ")" })));
+    }));
   }
-  if (result.url) return el("p", {}, el("a", { href: result.url, download: result.filename || "", textContent: "Download " + (result.filename || "file") + (result.rows !== undefined ? " (" + result.rows + " rows)" : "") }));
+  if (result.url) return el("p", {}, el("a", { href: resultUrl(task), download: result.filename || "", textContent: "Download " + (result.filename || "file") + (result.rows !== undefined ? " (" + result.rows + " rows)" : "") }));
   return null;
 }
 
@@ -121,7 +174,10 @@ async function select(id) {
       renderDetail(task, events);
       if (rows.has(id)) { rows.set(id, task); renderRow(task); }
       if (finished(task)) { say("Task " + id + " " + task.status); return; }
-    } catch (error) { $("#detail-body").textContent = "Could not load the task: " + error.message; return; }
+    } catch (error) {
+      if (!(error instanceof KeyRefused)) $("#detail-body").textContent = "Could not load the task: " + error.message;
+      return;
+    }
   }
 }
 
@@ -148,7 +204,7 @@ $("#upload-form").addEventListener("submit", async (event) => {
     if ($("#upload-format").value) input.format = $("#upload-format").value;
     const task = await startTask("thumbnail", input);
     out.textContent = "Thumbnail task " + task.id + " started.";
-  } catch (error) { out.textContent = "Failed: " + error.message; }
+  } catch (error) { if (!(error instanceof KeyRefused)) out.textContent = "Failed: " + error.message; }
 });
 
 $("#export-form").addEventListener("submit", async (event) => {
@@ -158,12 +214,18 @@ $("#export-form").addEventListener("submit", async (event) => {
   const input = { dataset: $("#export-dataset").value, format: $("#export-format").value };
   if (columns.length) input.columns = columns;
   try { const task = await startTask("export", input); out.textContent = "Export task " + task.id + " started."; }
-  catch (error) { out.textContent = "Failed: " + error.message; }
+  catch (error) { if (!(error instanceof KeyRefused)) out.textContent = "Failed: " + error.message; }
 });
 
+$("#key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = $("#key-input").value.trim();
+  if (!key.startsWith("ofl_sk_")) { $("#key-message").textContent = "An API key starts with ofl_sk_."; return; }
+  useKey(key);
+});
+$("#forget-key").addEventListener("click", () => { askForKey(); say("API key forgotten"); });
 $("#filter-status").addEventListener("change", refreshList);
 $("#filter-type").addEventListener("change", refreshList);
 $("#refresh").addEventListener("click", refreshList);
-refreshList();
-setInterval(refreshList, 15000);
+if (apiKey()) useKey(apiKey()); else askForKey();
 `;

@@ -5,6 +5,8 @@ body { margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem 3rem; line-height:
 header { display: flex; align-items: baseline; gap: 1rem; }
 h1 { margin: .5rem 0; font-size: 1.5rem; } h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
 header p { color: var(--muted); margin: 0; }
+#key-status { margin-left: auto; } #key-card { max-width: 36rem; margin: 1rem 0; }
+code { font-family: ui-monospace, monospace; font-size: .9em; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; margin: 1rem 0; }
 section.card { border: 1px solid #d1d5db; border-radius: .5rem; padding: 1rem; }
 form { display: grid; gap: .5rem; }

@@ -1,33 +1,45 @@
 /**
- * `offload`: the command line for Offload's HTTP API (through lib/client). `offload --help` lists the commands;
- * docs/polling.md documents them and the exit codes.
+ * `offload`: the command line for Offload's HTTP API (through lib/client), and `offload keys` to manage API keys
+ * (scripts/cli/keys.ts). `offload --help` lists the commands; docs/polling.md documents them, output.ts the exit codes.
  */
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { OffloadApiError, OffloadClient, OffloadTimeoutError, type Task } from "../../lib/client/index.ts";
-import { ExitCode, exitCodeFor, printTask, progressReporter } from "./output.ts";
+import { type ApiCredential, refusalMessage, resolveApiKey } from "./credentials.ts";
+import { registerKeyCommands } from "./keys.ts";
+import { CliError, ExitCode, exitCodeFor, printTask, progressReporter, UsageError } from "./output.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif",
   ".avif": "image/avif", ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic", ".heif": "image/heif",
 };
 
-class UsageError extends Error {}
-
 interface Globals {
   api: string;
+  apiKey?: string;
   json: boolean;
 }
 
 const program = new Command("offload")
   .description("Enqueue Offload tasks, follow them, and fetch their results.")
   .addOption(new Option("--api <url>", "the API's base URL").env("OFFLOAD_API_URL").default("http://127.0.0.1:3000"))
+  .addOption(
+    new Option("--api-key <key>", "the API key to send (default: the one `npm start` saved, for its own API only)").env(
+      "OFFLOAD_API_KEY",
+    ),
+  )
   .option("--json", "print JSON (for scripts), no progress", false)
   .exitOverride();
 
 const globals = () => program.opts<Globals>();
-const client = () => new OffloadClient({ baseUrl: globals().api });
+/** The key this run sends, found before any command runs (scripts/cli/credentials.ts says where it looks). */
+let credential: ApiCredential | undefined;
+program.hook("preAction", async () => {
+  const flag = program.getOptionValueSource("apiKey") === "cli" ? globals().apiKey : undefined;
+  credential = await resolveApiKey({ apiUrl: globals().api, flag });
+});
+const client = () => new OffloadClient({ baseUrl: globals().api, ...(credential ? { apiKey: credential.key } : {}) });
 
 /** Waits for a task with a progress report, then downloads its files into `output` when it succeeded. */
 async function follow(task: Task, options: { wait?: boolean; output?: string; singleFile?: boolean }): Promise<number> {
@@ -195,6 +207,8 @@ program
     printTask(await client().redrive(id), globals().json);
   });
 
+registerKeyCommands(program, () => globals().json);
+
 /** One readable line per error, and an exit code that says what kind. */
 function fail(error: unknown): number {
   if (error instanceof CommanderError) {
@@ -202,9 +216,13 @@ function fail(error: unknown): number {
       ? ExitCode.Ok
       : ExitCode.Usage; // commander already printed the problem
   }
-  if (error instanceof UsageError) {
+  if (error instanceof CliError) {
     process.stderr.write(`offload: ${error.message}\n`);
-    return ExitCode.Usage;
+    return error.exitCode;
+  }
+  if (error instanceof OffloadApiError && (error.status === 401 || error.status === 403)) {
+    process.stderr.write(`offload: ${refusalMessage(error.status, error, credential)}\n`);
+    return ExitCode.Unauthorized;
   }
   if (error instanceof OffloadApiError) {
     process.stderr.write(`offload: ${error.message} (${error.code}, HTTP ${error.status})\n`);

@@ -6,10 +6,33 @@ import type { Task } from "../../lib/client/index.ts";
 export const ExitCode = {
   Ok: 0,
   TaskFailed: 1,
+  /** Unknown command or option, a bad value (`--input` JSON, `--file`, `--scopes`, `--expires-in`, a key prefix). */
   Usage: 2,
   TaskCancelled: 3,
+  /** The API (or, for `offload keys`, DynamoDB) refused the request, could not be reached, or lacks the table. */
   ApiError: 4,
+  /**
+   * Not authorised: the API answered 401 or 403 (no API key, an unknown, revoked or expired one, or one without the
+   * scope), or, for `offload keys`, AWS refused or found no credentials.
+   */
+  Unauthorized: 5,
 } as const;
+
+/** A failure the CLI reports in one line on stderr, exiting with `exitCode`. */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
+  }
+}
 
 export function exitCodeFor(task: Pick<Task, "status">): number {
   if (task.status === "failed") return ExitCode.TaskFailed;

@@ -32,18 +32,20 @@ describe("npm start with AWS_ENDPOINT_URL", () => {
     });
     const { TableNames } = await dynamo.send(new ListTablesCommand({}));
     expect(TableNames).toContain("offload-local-tasks");
+    expect(TableNames).toContain("offload-local-api-keys");
   });
 
-  it("runs a task through it", async () => {
+  it("runs a task through it, with the development key stored there", async () => {
+    const auth = { authorization: `Bearer ${app.apiKey}` };
     const response = await fetch(`${app.api}/tasks`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ type: "echo", input: { message: "via endpoint" } }),
     });
     const { id } = (await response.json()) as { id: string };
     const done = await eventually(
       async () => {
-        const view = (await (await fetch(`${app.api}/tasks/${id}`)).json()) as { status: string; result: unknown };
+        const view = (await (await fetch(`${app.api}/tasks/${id}`, { headers: auth })).json()) as { status: string; result: unknown };
         return view.status === "succeeded" ? view : undefined;
       },
       { what: "the task to succeed", timeoutMs: 30_000, intervalMs: 100 },

@@ -1,8 +1,11 @@
 /**
- * Polling end to end, on ONE `npm start` stack: the typed client, the `offload` binary (non-TTY output, exit codes)
- * and the dashboard page in headless Chromium (Debian's chromium + playwright-core).
+ * Polling end to end, on ONE `npm start` stack: the typed client, the `offload` binary (non-TTY output, exit codes,
+ * `offload keys`) and the dashboard page in headless Chromium (Debian's chromium + playwright-core). Everything uses
+ * the development API key the way a user would: the client is given it, the CLI and the redrive script find it in
+ * `.offload/local.json`, the dashboard comes with it prefilled.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,23 +22,30 @@ let app: RunningApp;
 let client: OffloadClient;
 let work: string;
 
+const { AWS_ENDPOINT_URL: _ignored, OFFLOAD_API_KEY: _none, ...parentEnv } = process.env;
+
 beforeAll(async () => {
-  const { AWS_ENDPOINT_URL: _ignored, ...env } = process.env;
-  app = await startApp(env);
-  client = new OffloadClient({ baseUrl: app.api });
+  app = await startApp(parentEnv);
+  client = new OffloadClient({ baseUrl: app.api, apiKey: app.apiKey });
   work = await mkdtemp(join(tmpdir(), "offload-polling-"));
+  // serverless-offline loads a function on its first call (seconds on a busy machine): load the authorizer and the
+  // status function now, so that the first test's 1.5 s task is not over before its first poll is answered.
+  await client.get("01ARZ3NDEKTSV4RRFFQ69G5FAV").catch(() => undefined);
 }, 120_000);
 
 afterAll(async () => {
   await app?.stop();
 });
 
-/** Runs the real binary as a user would (`npx offload`), without a TTY. */
+/**
+ * Runs the real binary as a user would (`npx offload`) after `npm start`, without a TTY: no key given, so it uses the
+ * one saved in this run's `.offload/local.json`.
+ */
 async function offload(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(PROJECT_ROOT, "bin/offload.js"), ...args], {
       cwd: work,
-      env: { ...process.env, OFFLOAD_API_URL: app.api, ...env },
+      env: { ...parentEnv, OFFLOAD_API_URL: app.api, OFFLOAD_STATE_DIR: app.stateDir, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -139,6 +149,96 @@ describe("offload CLI", () => {
     expect(down.code).toBe(4);
     expect(down.stderr).toBe("offload: cannot reach the API at http://127.0.0.1:9; is it running? (set --api or OFFLOAD_API_URL)\n");
   });
+
+  it("sends the saved key only to the API it was saved for; a refused key exits 5 with one line saying why", async () => {
+    // The same server under another URL is not the saved API: no key goes there.
+    const elsewhere = await offload(["list"], { OFFLOAD_API_URL: app.api.replace("127.0.0.1", "localhost") });
+    expect(elsewhere.code).toBe(5);
+    expect(elsewhere.stderr).toMatch(/^offload: the API needs an API key: .*\(unauthorized, HTTP 401\)\. Pass --api-key or set OFFLOAD_API_KEY/);
+    expect(elsewhere.stderr.trim().split("\n")).toHaveLength(1);
+
+    const unknown = `ofl_sk_aaaaaaaa_${"a".repeat(43)}`;
+    const viaFlag = await offload(["--api-key", unknown, "list"]);
+    expect(viaFlag.code).toBe(5);
+    expect(viaFlag.stderr).toBe("offload: the API key from --api-key (ofl_sk_aaaaaaaa_…) was refused: Unknown API key. (unauthorized, HTTP 401)\n");
+    const viaEnv = await offload(["list"], { OFFLOAD_API_KEY: unknown });
+    expect(viaEnv.code).toBe(5);
+    expect(viaEnv.stderr).toContain("the API key from OFFLOAD_API_KEY (ofl_sk_aaaaaaaa_…) was refused");
+    expect(viaEnv.stderr).not.toContain("a".repeat(43));
+  });
+});
+
+describe("offload keys --stage local, against the running stack", () => {
+  const keys = (args: string[], env: Record<string, string> = {}) =>
+    offload(["keys", ...args, "--stage", "local"], { AWS_ENDPOINT_URL: app.awsEndpoint, ...env });
+
+  it("create prints the key once; list shows its prefix, never the key or its hash; revoke makes the API refuse it at once", async () => {
+    const created = await keys(["create", "--tenant", "acme", "--name", "e2e", "--scopes", "tasks:read,tasks:write", "--json"]);
+    expect(created.code).toBe(0);
+    const { key, prefix, tenant, scopes } = JSON.parse(created.stdout) as { key: string; prefix: string; tenant: string; scopes: string[] };
+    expect(key).toMatch(new RegExp(`^ofl_sk_${prefix}_[A-Za-z0-9_-]{43}$`));
+    expect([tenant, scopes]).toEqual(["acme", ["tasks:read", "tasks:write"]]);
+    const acme = new OffloadClient({ baseUrl: app.api, apiKey: key });
+    const task = await acme.enqueue("echo", { message: "acme" });
+    // Tenants are apart: the development key (tenant dev) does not see acme's task.
+    await expect(client.get(task.id)).rejects.toMatchObject({ status: 404 });
+
+    const human = await keys(["create", "--tenant", "acme"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^ {2}ofl_sk_[a-km-z2-9]{8}_[A-Za-z0-9_-]{43}$/m);
+    expect(human.stdout).toMatch(/^ {2}scopes {3}tasks:read tasks:write$/m);
+    expect(human.stdout).toMatch(/^ {2}expires {2}never$/m);
+
+    const secret = key.slice(`ofl_sk_${prefix}_`.length);
+    const hash = createHash("sha256").update(key).digest("hex");
+    const list = await keys(["list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${prefix} +acme +tasks:read,tasks:write +e2e `, "m"));
+    expect(list.stdout).toContain(app.apiKey.slice(7, 15)); // the development key's prefix
+    const listJson = await keys(["list", "--tenant", "acme", "--json"]);
+    expect(listJson.code).toBe(0);
+    const listed = JSON.parse(listJson.stdout) as Record<string, unknown>[];
+    expect(listed.map((k) => k.prefix)).toContain(prefix);
+    expect(listed.every((k) => k.tenant === "acme" && !("hash" in k) && !("key" in k))).toBe(true);
+    for (const output of [list.stdout, listJson.stdout]) {
+      expect(output).not.toContain(secret);
+      expect(output).not.toContain(hash);
+    }
+
+    const revoked = await keys(["revoke", key]); // the whole key is accepted too
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(new RegExp(`^revoked ${prefix} \\(tenant acme, e2e\\) at `));
+    // serverless-offline caches no authorizer verdict: the next request is refused.
+    await expect(acme.get(task.id)).rejects.toMatchObject({ status: 401, code: "unauthorized", message: "This API key was revoked." });
+    const refused = await offload(["status", task.id], { OFFLOAD_API_KEY: key });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain("was refused: This API key was revoked. (unauthorized, HTTP 401)");
+    const listedAfter = JSON.parse((await keys(["list", "--tenant", "acme", "--json"])).stdout) as { prefix: string; revokedAt: string | null }[];
+    expect(listedAfter.find((k) => k.prefix === prefix)?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it("usage errors exit 2; an unknown prefix, a missing table or no answer exit 4, each in one line", async () => {
+    expect((await keys(["create"])).code).toBe(2); // no --tenant
+    const badScope = await keys(["create", "--tenant", "acme", "--scopes", "tasks:fly"]);
+    expect([badScope.code, badScope.stderr]).toEqual([2, 'offload: --scopes takes a comma-separated list of tasks:write, tasks:read, admin; got "tasks:fly"\n']);
+    expect((await keys(["create", "--tenant", "Not A Tenant"])).code).toBe(2);
+    expect((await keys(["create", "--tenant", "acme", "--expires-in", "soon"])).code).toBe(2);
+    expect((await keys(["revoke", "nope"])).code).toBe(2);
+
+    const unknown = await keys(["revoke", "zzzzzzzz"]);
+    expect([unknown.code, unknown.stderr]).toEqual([4, "offload: no API key with prefix zzzzzzzz in offload-local-api-keys\n"]);
+    const noTable = await offload(["keys", "list", "--stage", "staging"], {
+      AWS_ENDPOINT_URL: app.awsEndpoint,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    });
+    expect(noTable.code).toBe(4);
+    expect(noTable.stderr).toMatch(/^offload: the table offload-staging-api-keys does not exist at /);
+    const down = await keys(["list"], { AWS_ENDPOINT_URL: "http://127.0.0.1:9" });
+    expect(down.code).toBe(4);
+    expect(down.stderr).toMatch(/^offload: cannot reach DynamoDB at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); is `npm start` running\?/);
+    expect(down.stderr.trim().split("\n")).toHaveLength(1);
+  });
 });
 
 describe("cancel and redrive, through the client, the CLI and the redrive script", () => {
@@ -168,10 +268,12 @@ describe("cancel and redrive, through the client, the CLI and the redrive script
     expect((await client.waitUntilDone(failed.id, { timeoutMs: 20_000 })).status).toBe("failed");
 
     const viaCli = await offload(["redrive", failed.id]);
-    expect(viaCli.code).toBe(0);
+    expect(viaCli).toMatchObject({ code: 0, stderr: "" });
     expect((await client.waitUntilDone(failed.id, { timeoutMs: 20_000 })).status).toBe("failed");
+    // Like the CLI, the script finds the development key in .offload/local.json.
     const { stdout } = await promisify(execFile)("npm", ["run", "--silent", "redrive", "--", "--id", failed.id, "--api", app.api], {
       cwd: PROJECT_ROOT,
+      env: { ...parentEnv, OFFLOAD_STATE_DIR: app.stateDir },
     });
     expect(stdout).toContain(failed.id);
     const done = await client.waitUntilDone(failed.id, { timeoutMs: 20_000 });
@@ -183,11 +285,14 @@ describe("cancel and redrive, through the client, the CLI and the redrive script
 });
 
 describe("dashboard", () => {
-  it("serves the page at /", async () => {
+  it("serves the page at / without a key, its key form prefilled with the development key (locally only), never cached", async () => {
     const response = await fetch(`${app.api}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain('<label for="upload-file">');
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const html = await response.text();
+    expect(html).toContain('<label for="upload-file">');
+    expect(html).toContain(`id="key-input" name="key" type="password" autocomplete="off" spellcheck="false" required value="${app.apiKey}"`);
   });
 
   it("uploads an image through the page, shows progress to done, and its rendition links download", async () => {
@@ -202,6 +307,10 @@ describe("dashboard", () => {
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(error.message));
       await page.goto(`${app.api}/`);
+      // The key form comes first, filled in with the development key; the rest appears once a key is in use.
+      expect(await page.getByRole("textbox", { name: "API key" }).inputValue()).toBe(app.apiKey);
+      expect(await page.locator("#app").isHidden()).toBe(true);
+      await page.getByRole("button", { name: "Use this key" }).click();
       await page.getByLabel(/^Image/).setInputFiles({ name: "garden.jpg", mimeType: "image/jpeg", buffer: await largeJpeg(1000, 700) });
       await page.getByRole("button", { name: "Upload and create thumbnails" }).click();
 
@@ -210,21 +319,51 @@ describe("dashboard", () => {
       expect(await page.locator("#detail-progress").getAttribute("value")).toBe("100");
       const links = page.locator("#detail-files a");
       await expect.poll(() => links.count()).toBe(4);
-      for (const href of await links.evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href))) {
-        const response = await fetch(href);
+      // Links and previews carry the task's watch token (read access to that task only), never the API key.
+      const hrefs = await links.evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
+      const srcs = await page.locator("#detail-files img").evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src));
+      expect(srcs.sort()).toEqual([...hrefs].sort());
+      for (const href of hrefs) {
+        const url = new URL(href);
+        expect(url.pathname).toMatch(/^\/tasks\/[0-9A-Z]{26}\/result$/);
+        expect(url.searchParams.get("token")).toMatch(/^ofl_wt_/);
+        expect(["large", "medium", "small", "thumb"]).toContain(url.searchParams.get("file"));
+        expect(href).not.toContain("ofl_sk_");
+        const response = await fetch(href); // no header: the token alone opens it
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toBe("image/jpeg");
       }
       // The rendition previews actually loaded in the page.
-      await expect.poll(() => page.locator("#detail-files img").evaluateAll((imgs) => imgs.every((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0))).toBe(true);
+      // (Each goes through the authorizer and the result function, which serverless-offline may still be loading.)
+      await expect
+        .poll(() => page.locator("#detail-files img").evaluateAll((imgs) => imgs.every((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)), { timeout: 15_000 })
+        .toBe(true);
       // The task list shows it too, finished.
       await page.locator("#tasks tbody tr .status-succeeded").first().waitFor();
+      // The key lives in this tab's sessionStorage only: not in localStorage, not in the address.
+      const storage = await page.evaluate(() => {
+        type Store = { getItem(name: string): string | null; length: number };
+        const w = globalThis as unknown as { sessionStorage: Store; localStorage: Store; location: { href: string } };
+        return { session: w.sessionStorage.getItem("offload.apiKey"), local: w.localStorage.length, url: w.location.href };
+      });
+      expect(storage).toEqual({ session: app.apiKey, local: 0, url: `${app.api}/` });
 
       const artifacts = join(PROJECT_ROOT, "tests/.artifacts");
       await mkdir(artifacts, { recursive: true });
       const screenshot = join(artifacts, "dashboard.png");
       await page.screenshot({ path: screenshot, fullPage: true });
       console.log(`dashboard screenshot: ${screenshot}`);
+
+      // "Forget key" asks again; a refused key (401) brings the form back with the API's reason.
+      await page.getByRole("button", { name: "Forget key" }).click();
+      await page.locator("#key-card").waitFor();
+      expect(await page.locator("#app").isHidden()).toBe(true);
+      expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
+      await page.getByRole("textbox", { name: "API key" }).fill(`ofl_sk_aaaaaaaa_${"a".repeat(43)}`);
+      await page.getByRole("button", { name: "Use this key" }).click();
+      await page.getByRole("alert").filter({ hasText: "The API refused this key: Unknown API key. (unauthorized)" }).waitFor();
+      expect(await page.locator("#app").isHidden()).toBe(true);
+      expect(await page.getByRole("textbox", { name: "API key" }).inputValue()).toBe(app.apiKey); // the form is back, prefilled
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
