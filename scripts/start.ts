@@ -30,8 +30,9 @@ let gateway: LocalGateway | undefined;
 let stopping = false;
 
 async function main() {
-  const endpoint = await chooseEndpoint();
   const config = await loadServerlessConfig(STAGE, region);
+  const offlinePort = await openGateway(gatewaySettings(config));
+  const endpoint = await chooseEndpoint();
   const stack = await provisionStack(config, { endpoint, region });
   log(`resources ready: ${Object.values(stack.resources).map((r) => r.name).join(", ")}`);
   if (stack.skipped.length) log(`not supported by this emulator (skipped): ${stack.skipped.join("; ")}`);
@@ -63,7 +64,7 @@ async function main() {
     LOCAL_WORKER_CONCURRENCY: String(Math.min(Number(params.workerMaxConcurrency ?? 4), 4)),
   });
   // Only the local dashboard gets the development key, to prefill its key form.
-  await startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key }, gatewaySettings(config));
+  await startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key }, offlinePort);
 
   const api = apiUrl;
   console.log(`
@@ -123,8 +124,18 @@ function startWorker(env: NodeJS.ProcessEnv) {
   });
 }
 
-async function startApi(env: NodeJS.ProcessEnv, settings: ReturnType<typeof gatewaySettings>) {
-  const offlinePort = await freePort();
+/**
+ * The gateway takes the public port as early as possible (an ephemeral port probed free by a caller can be taken by
+ * any outgoing connection in the meantime); until serverless-offline answers, it answers 502 `bad_gateway`.
+ */
+async function openGateway(settings: ReturnType<typeof gatewaySettings>): Promise<number> {
+  let offlinePort = await freePort();
+  while ([httpPort, lambdaPort, emulatorPort].includes(offlinePort)) offlinePort = await freePort();
+  gateway = await startLocalGateway({ port: httpPort, upstreamPort: offlinePort, ...settings });
+  return offlinePort;
+}
+
+async function startApi(env: NodeJS.ProcessEnv, offlinePort: number) {
   const child = spawn(
     process.execPath,
     // --localEnvironment: the functions get this process's environment too (WATCH_TOKEN_SECRET, OFFLOAD_DEV_API_KEY),
@@ -143,10 +154,7 @@ async function startApi(env: NodeJS.ProcessEnv, settings: ReturnType<typeof gate
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await answers(`http://127.0.0.1:${offlinePort}/tasks/ping`)) {
-      gateway = await startLocalGateway({ port: httpPort, upstreamPort: offlinePort, ...settings });
-      return;
-    }
+    if (await answers(`http://127.0.0.1:${offlinePort}/tasks/ping`)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`The HTTP API (serverless-offline) did not come up on 127.0.0.1:${offlinePort} within 60 s.`);
