@@ -9,7 +9,7 @@
  * AWS calls: a watch token, none (an HMAC; the key is read once per cold start). An API key, one GetItem, plus one
  * UpdateItem of `lastUsedAt` at most once a minute per key.
  */
-import { type Principal } from "../domain/access.ts";
+import type { Principal } from "../domain/access.ts";
 import { keyRefusal, matchesHash, parseApiKey, shouldTouchLastUsed } from "../domain/api-key.ts";
 import { isWatchTokenShaped } from "../domain/watch-token.ts";
 import type { Logger } from "../logger.ts";

@@ -1,5 +1,6 @@
 /** What `serverless deploy` would send to CloudFormation, checked from `serverless package` output (offline). */
 import { beforeAll, describe, expect, it } from "vitest";
+import { apiKeysTableName } from "../../lib/resource-names.ts";
 import { type CloudFormationTemplate, packageService, readTemplate } from "../support/package.ts";
 
 let template: CloudFormationTemplate;
@@ -19,6 +20,23 @@ function ofType(type: string) {
 }
 
 describe("the deployed template", () => {
+  it("names the API-key table as `offload keys` looks for it (lib/resource-names.ts)", () => {
+    expect(resource("ApiKeysTable").TableName).toBe(apiKeysTableName("dev"));
+    expect(resource("ApiKeysTable").KeySchema).toEqual([{ AttributeName: "prefix", KeyType: "HASH" }]);
+  });
+
+  it("generates the watch-token secret in Secrets Manager, never a literal in the template", () => {
+    const secret = resource("WatchTokenSecret");
+    expect(secret.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    expect(secret.SecretString).toBeUndefined();
+    const functions = ofType("AWS::Lambda::Function");
+    for (const [, fn] of functions) {
+      const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(variables.WATCH_TOKEN_SECRET).toBeUndefined();
+      expect(variables.WATCH_TOKEN_SECRET_NAME).toBe("offload-dev-watch-token");
+    }
+  });
+
   it("runs every function on nodejs22.x", () => {
     const functions = ofType("AWS::Lambda::Function");
     expect(functions.map(([id]) => id).sort()).toEqual(

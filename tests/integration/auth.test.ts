@@ -165,8 +165,8 @@ describe("API keys", () => {
       "%00",
       "\\u0000",
       "'; DROP TABLE keys; --",
-      "${jndi:ldap://x}",
-      "ofl_sk_abcdefgh_" + "/".repeat(43),
+      "$" + "{jndi:ldap://x}", // a Log4Shell probe, as scanners send it
+      `ofl_sk_abcdefgh_${"/".repeat(43)}`,
     ];
     const spaces = [" ", "  ", "\t", " ".repeat(500), "\u00a0", "\u2003"];
     for (const scheme of schemes) for (const payload of payloads) for (const space of spaces) hostile.add(`${scheme}${space}${payload}`);

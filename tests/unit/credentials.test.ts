@@ -28,7 +28,7 @@ describe("API keys", () => {
   });
 
   it("refuse malformed text", () => {
-    for (const text of ["", "ofl_sk_", "ofl_sk_abcdefgh_short", "ofl_sk_ABCDEFGH_" + "a".repeat(43), `ofl_wt_x.${"a".repeat(43)}`, `ofl_sk_abcdefgh_${"a".repeat(43)}\u0000`]) {
+    for (const text of ["", "ofl_sk_", "ofl_sk_abcdefgh_short", `ofl_sk_ABCDEFGH_${"a".repeat(43)}`, `ofl_wt_x.${"a".repeat(43)}`, `ofl_sk_abcdefgh_${"a".repeat(43)}\u0000`]) {
       expect(parseApiKey(text)).toBeUndefined();
     }
   });
