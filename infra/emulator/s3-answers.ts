@@ -48,6 +48,7 @@ export function sendS3Error(res: ServerResponse, error: S3Error, method: string 
   res.end(xml);
 }
 
+/** Escapes element text (`&`, `<`, `>`): the documents have no attributes. */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return text.replace(/[<>&]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
