@@ -2,15 +2,20 @@
  * The embedded AWS emulator: DynamoDB (dynalite) and SQS + S3 (fauxqs) behind ONE http port, so that a single
  * `AWS_ENDPOINT_URL` serves every SDK client, exactly as LocalStack does. In-memory; bound to 127.0.0.1 only.
  *
- * Requests whose `x-amz-target` header starts with `DynamoDB_` go to dynalite; everything else goes to fauxqs.
+ * The front router sends requests whose `x-amz-target` header starts with `DynamoDB_` to dynalite. Everything else is
+ * SQS or S3, and there it stands in for what fauxqs lacks and S3 does:
+ * - presigned URLs are checked as S3 checks them (signature, signed headers, expiry: emulator/presigned-url.ts), with
+ *   the emulator's known credentials; requests signed in the Authorization header (the SDK's own) are not checked;
+ * - object and part PUTs are taken up to S3's 5 GiB limit (emulator/s3-put.ts) — fauxqs refuses bodies over 11 MiB;
+ * - the results bucket's CORS rule, so that the dashboard can PUT uploads straight to the bucket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import dynalite from "dynalite";
-import { buildApp } from "fauxqs";
+import { buildFauxqs, type Fauxqs } from "./emulator/fauxqs.ts";
+import { isPresigned, verifyPresignedUrl } from "./emulator/presigned-url.ts";
+import { sendS3Error } from "./emulator/s3-answers.ts";
+import { bodyPut, storeBodyPut } from "./emulator/s3-put.ts";
 
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 4566, LocalStack's. */
@@ -31,39 +36,10 @@ export interface RunningEmulator {
 
 const HOST = "127.0.0.1";
 
-/**
- * fauxqs names queues `sqs.<region>.localhost:<port>`, a host that does not resolve everywhere, and the SDK sends SQS
- * calls to the QueueUrl's host. With an empty `host` its store builds queue URLs from the request's own Host header
- * (`127.0.0.1:4566`), which always resolves. The store classes are not in the package's export map, so they are
- * loaded from beside its entry point.
- */
-async function echoHostStores() {
-  const dist = pathToFileURL(`${packageDir("fauxqs")}/dist/`);
-  const [{ SqsStore }, { SnsStore }, { S3Store }] = await Promise.all([
-    import(new URL("sqs/sqsStore.js", dist).href),
-    import(new URL("sns/snsStore.js", dist).href),
-    import(new URL("s3/s3Store.js", dist).href),
-  ]);
-  const sqsStore = new SqsStore();
-  sqsStore.host = "";
-  return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
-}
-
-/** Where a package is installed, found as Node would: the nearest node_modules above this file. */
-function packageDir(name: string): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, "node_modules", name);
-    if (existsSync(join(candidate, "package.json"))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`Package ${name} is not installed.`);
-  }
-}
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoHandler = dynamo.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
-
-  const fauxqs = buildApp({ logger: false, stores: await echoHostStores() });
-  await fauxqs.ready();
+  const fauxqs = await buildFauxqs();
 
   const server = createServer((req, res) => {
     const target = req.headers["x-amz-target"];
@@ -71,20 +47,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       dynamoHandler(req, res);
       return;
     }
-    // Stands in for the results bucket's CORS rule (infra/resources.yml), which fauxqs does not implement: the
-    // dashboard PUTs uploads straight to the bucket from the API's origin.
-    res.setHeader("access-control-allow-origin", "*");
-    res.setHeader("access-control-expose-headers", "etag");
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, {
-        "access-control-allow-methods": "GET, PUT, HEAD",
-        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type",
-        "access-control-max-age": "3000",
-      });
-      res.end();
-      return;
-    }
-    fauxqs.routing(req, res);
+    routeSqsOrS3(req, res, fauxqs).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendS3Error(res, { status: 500, code: "InternalError", message: String(error) }, req.method);
+    });
   });
   server.keepAliveTimeout = 5_000;
 
@@ -114,8 +80,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     async stop() {
       await close();
-      await fauxqs.close();
+      await fauxqs.app.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
+}
+
+async function routeSqsOrS3(req: IncomingMessage, res: ServerResponse, fauxqs: Fauxqs): Promise<void> {
+  // Stands in for the results bucket's CORS rule (infra/resources.yml), which fauxqs does not implement: the
+  // dashboard PUTs uploads straight to the bucket from the API's origin. A preflight carries no signature to check.
+  res.setHeader("access-control-allow-origin", "*");
+  res.setHeader("access-control-expose-headers", "etag");
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, {
+      "access-control-allow-methods": "GET, PUT, HEAD",
+      "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type",
+      "access-control-max-age": "3000",
+    });
+    res.end();
+    return;
+  }
+  const target = req.url ?? "/";
+  if (isPresigned(target)) {
+    const refusal = await verifyPresignedUrl({ method: req.method ?? "GET", target, headers: req.headers });
+    if (refusal) {
+      sendS3Error(res, refusal, req.method);
+      return;
+    }
+  }
+  const put = bodyPut(req);
+  if (put) {
+    await storeBodyPut(req, res, put, fauxqs);
+    return;
+  }
+  fauxqs.app.routing(req, res);
 }

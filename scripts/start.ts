@@ -52,8 +52,10 @@ async function main() {
     OFFLOAD_ESBUILD_DIR: `.offline/${process.pid}`,
     ...stack.environment,
     WATCH_TOKEN_SECRET: watchTokenSecret,
-    ...(process.env.AWS_ACCESS_KEY_ID ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID } : {}),
-    ...(process.env.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY } : {}),
+    // Your own credentials go to an endpoint of your choosing (LocalStack), never to the embedded emulator: it checks
+    // presigned URLs with the only credentials it knows, test/test, and would refuse URLs signed with yours.
+    ...(!emulator && process.env.AWS_ACCESS_KEY_ID ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID } : {}),
+    ...(!emulator && process.env.AWS_SECRET_ACCESS_KEY ? { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY } : {}),
   };
   const worker = config.functions.worker;
   const params = (config as unknown as { params: { default: Record<string, unknown> } }).params.default;

@@ -113,7 +113,7 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * A presigned PUT that signs `content-length` and `content-type`: real S3 refuses any other size or type.
-   * (The local emulator checks no signature; the worker re-checks what it reads.)
+   * (The embedded emulator checks the signature the same way; the worker still re-checks what it reads.)
    */
   async signedUpload(key: string, options: SignedUploadOptions): Promise<SignedUpload> {
     const url = await getSignedUrl(

@@ -15,6 +15,22 @@ export class OffloadApiError extends Error {
   }
 }
 
+/**
+ * The presigned upload PUT failed: storage (S3) refused it — `status` is its HTTP status and `s3Code` S3's error code
+ * (`SignatureDoesNotMatch`, `AccessDenied`, `EntityTooLarge`, ...) — or gave no answer at all (`status` undefined).
+ */
+export class OffloadUploadError extends Error {
+  readonly status: number | undefined;
+  readonly s3Code: string | undefined;
+
+  constructor(message: string, options: { status?: number; s3Code?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "OffloadUploadError";
+    this.status = options.status;
+    this.s3Code = options.s3Code;
+  }
+}
+
 /** `waitUntilDone` gave up before the task finished. */
 export class OffloadTimeoutError extends Error {
   readonly taskId: string;

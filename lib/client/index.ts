@@ -1,4 +1,4 @@
 /** Offload's typed HTTP client. */
 export { isFinished, OffloadClient, type OffloadClientOptions, type PollResult } from "./offload-client.ts";
-export { OffloadApiError, OffloadTimeoutError } from "./errors.ts";
+export { OffloadApiError, OffloadTimeoutError, OffloadUploadError } from "./errors.ts";
 export type * from "./types.ts";

@@ -5,7 +5,7 @@
  *   const task = await offload.enqueue("export", { dataset: "orders" });
  *   const done = await offload.waitUntilDone(task.id, { onChange: (t) => console.log(t.progress?.percent) });
  */
-import { OffloadApiError, OffloadTimeoutError } from "./errors.ts";
+import { OffloadApiError, OffloadTimeoutError, OffloadUploadError } from "./errors.ts";
 import type {
   DownloadedFile,
   EnqueueOptions,
@@ -154,7 +154,10 @@ export class OffloadClient {
     return this.#json("POST", "/tasks/redrive", { body: options });
   }
 
-  /** POST /uploads, then the presigned PUT: the image lands under `uploads/`, ready for a thumbnail task. */
+  /**
+   * POST /uploads, then the presigned PUT: the image lands under `uploads/`, ready for a thumbnail task. A PUT that
+   * storage refuses, or that gets no answer, throws OffloadUploadError (with S3's HTTP status and error code).
+   */
   async uploadImage(bytes: Uint8Array, options: { contentType: string; filename?: string }): Promise<UploadedFile> {
     const upload = await this.#json<{ key: string; upload: { url: string; method: string; headers: Record<string, string> } }>(
       "POST",
@@ -166,10 +169,11 @@ export class OffloadClient {
       method: upload.upload.method,
       headers,
       body: bytes as Uint8Array<ArrayBuffer>,
+    }).catch((error: unknown) => {
+      const reason = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+      throw new OffloadUploadError(`The upload to ${new URL(upload.upload.url).origin} got no answer: ${reason}`, { cause: error });
     });
-    if (!response.ok) {
-      throw new OffloadApiError(response.status, "upload_failed", `The upload was refused (HTTP ${response.status}).`);
-    }
+    if (!response.ok) throw await uploadRefusal(response);
     return { key: upload.key };
   }
 
@@ -233,6 +237,18 @@ async function apiError(response: Response): Promise<OffloadApiError> {
   } catch {
     return new OffloadApiError(response.status, "http_error", `HTTP ${response.status}: ${text.slice(0, 200)}`);
   }
+}
+
+/** Storage's refusal of an upload, with the code and message of S3's XML error (`<Error><Code>…</Code><Message>…`). */
+async function uploadRefusal(response: Response): Promise<OffloadUploadError> {
+  const text = await response.text().catch(() => "");
+  const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  const what = [`HTTP ${response.status}`, s3Code, s3Message && `(${s3Message})`].filter(Boolean).join(" ");
+  return new OffloadUploadError(`Storage refused the upload: ${what}.`, {
+    status: response.status,
+    ...(s3Code ? { s3Code } : {}),
+  });
 }
 
 /** A file name from a URL's path (its last segment). */

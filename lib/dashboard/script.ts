@@ -189,6 +189,14 @@ async function startTask(type, input) {
   return data;
 }
 
+/** "HTTP 403 SignatureDoesNotMatch (…)": the status, and the code and message of S3's XML error when there is one. */
+async function storageRefusal(response) {
+  const xml = new DOMParser().parseFromString(await response.text(), "application/xml");
+  const code = xml.querySelector("Error > Code")?.textContent;
+  const message = xml.querySelector("Error > Message")?.textContent;
+  return ["HTTP " + response.status, code, message && "(" + message + ")"].filter(Boolean).join(" ");
+}
+
 $("#upload-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = $("#upload-file").files[0];
@@ -199,7 +207,7 @@ $("#upload-form").addEventListener("submit", async (event) => {
     const { data: upload } = await api("POST", "/uploads", { contentType: file.type || "application/octet-stream", bytes: file.size, filename: file.name });
     const headers = Object.assign({}, upload.upload.headers); delete headers["content-length"];
     const put = await fetch(upload.upload.url, { method: "PUT", headers, body: file });
-    if (!put.ok) throw new Error("the upload was refused (HTTP " + put.status + ")");
+    if (!put.ok) throw new Error("storage refused the upload: " + await storageRefusal(put));
     const input = { source: upload.key };
     if ($("#upload-format").value) input.format = $("#upload-format").value;
     const task = await startTask("thumbnail", input);

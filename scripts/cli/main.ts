@@ -5,7 +5,7 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { OffloadApiError, OffloadClient, OffloadTimeoutError, type Task } from "../../lib/client/index.ts";
+import { OffloadApiError, OffloadClient, OffloadTimeoutError, OffloadUploadError, type Task } from "../../lib/client/index.ts";
 import { type ApiCredential, refusalMessage, resolveApiKey } from "./credentials.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { CliError, ExitCode, exitCodeFor, printTask, progressReporter, UsageError } from "./output.ts";
@@ -228,7 +228,8 @@ function fail(error: unknown): number {
     process.stderr.write(`offload: ${error.message} (${error.code}, HTTP ${error.status})\n`);
     return ExitCode.ApiError;
   }
-  if (error instanceof OffloadTimeoutError) {
+  // A refused upload names S3's status and code; it is not the API being unreachable.
+  if (error instanceof OffloadTimeoutError || error instanceof OffloadUploadError) {
     process.stderr.write(`offload: ${error.message}\n`);
     return ExitCode.ApiError;
   }

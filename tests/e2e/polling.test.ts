@@ -5,6 +5,7 @@
  * `.offload/local.json`, the dashboard comes with it prefilled.
  */
 import { execFile } from "node:child_process";
+import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -14,9 +15,9 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../infra/serverless-config.ts";
-import { OffloadApiError, OffloadClient, type Task } from "../../lib/client/index.ts";
+import { OffloadApiError, OffloadClient, OffloadUploadError, type Task } from "../../lib/client/index.ts";
 import { type RunningApp, startApp } from "../support/app.ts";
-import { largeJpeg } from "../support/images.ts";
+import { cameraJpeg, largeJpeg } from "../support/images.ts";
 
 let app: RunningApp;
 let client: OffloadClient;
@@ -86,6 +87,18 @@ describe("client", () => {
     expect([thumb.width, thumb.height]).toEqual([150, 150]);
   });
 
+  it("reports storage's refusal of an upload with S3's status and code (an upload URL whose signature is wrong)", async () => {
+    const signingBug = new OffloadClient({ baseUrl: app.api, apiKey: app.apiKey, fetch: withTamperedSignatures });
+
+    const error = await signingBug
+      .uploadImage(await largeJpeg(300, 200), { contentType: "image/jpeg", filename: "photo.jpg" })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OffloadUploadError);
+    expect(error).toMatchObject({ status: 403, s3Code: "SignatureDoesNotMatch" });
+    expect((error as Error).message).toMatch(/^Storage refused the upload: HTTP 403 SignatureDoesNotMatch \(The request signature/);
+  });
+
   it("throws OffloadApiError with the API's code", async () => {
     const error = await client.enqueue("echo", { steps: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OffloadApiError);
@@ -94,6 +107,40 @@ describe("client", () => {
     await expect(client.get("01ARZ3NDEKTSV4RRFFQ69G5FAV")).rejects.toMatchObject({ status: 404, code: "not_found" });
   });
 });
+
+/** Changes the first digit of every presigned URL's signature in `text`: a signing bug, as S3 would see it. */
+const tamperSignatures = (text: string) =>
+  text.replace(/X-Amz-Signature=([0-9a-f])/g, (_, digit: string) => `X-Amz-Signature=${digit === "0" ? "1" : "0"}`);
+
+/** fetch, but every presigned URL goes out with a wrong signature. */
+const withTamperedSignatures: typeof fetch = (input, init) =>
+  fetch(tamperSignatures(input instanceof Request ? input.url : String(input)), init);
+
+/** A proxy in front of the API whose answers carry presigned URLs with wrong signatures (for the CLI). */
+async function tamperingProxy(api: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => ["authorization", "content-type", "accept"].includes(name)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${api}${req.url}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      redirect: "manual",
+    });
+    const body = tamperSignatures(await upstream.text());
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe("offload CLI", () => {
   it("enqueue thumbnail --file --wait -o: uploads, reports progress as lines, downloads the renditions", async () => {
@@ -104,6 +151,35 @@ describe("offload CLI", () => {
     expect(run.stderr).toMatch(/ succeeded 100%/);
     expect(run.stderr.includes("\u001b[")).toBe(false); // no bar, no escape codes when not on a TTY
     expect((await readdir(join(work, "thumbs"))).sort()).toEqual(["large.jpg", "medium.jpg", "small.jpg", "thumb.jpg"]);
+  });
+
+  it("enqueue thumbnail --file takes a 16 MB phone photo (over the 11 MiB fauxqs alone would take)", async () => {
+    const photo = await cameraJpeg(4624, 3468);
+    expect(photo.length).toBeGreaterThan(11 * 1024 * 1024);
+    await writeFile(join(work, "phone.jpg"), photo);
+
+    const run = await offload(["--json", "enqueue", "thumbnail", "--file", "phone.jpg", "--wait"]);
+
+    expect(run.code, run.stderr).toBe(0);
+    const task = JSON.parse(run.stdout) as Task<"thumbnail">;
+    expect(task.status).toBe("succeeded");
+    expect(task.result?.source).toMatchObject({ width: 4624, height: 3468 });
+  });
+
+  it("a refused upload exits 4 naming S3's status and code, not an unreachable API", async () => {
+    await writeFile(join(work, "small.jpg"), await largeJpeg(300, 200));
+    const proxy = await tamperingProxy(app.api);
+    try {
+      const run = await offload(["enqueue", "thumbnail", "--file", "small.jpg"], {
+        OFFLOAD_API_URL: proxy.url,
+        OFFLOAD_API_KEY: app.apiKey,
+      });
+
+      expect(run.code).toBe(4);
+      expect(run.stderr).toMatch(/^offload: Storage refused the upload: HTTP 403 SignatureDoesNotMatch \(.*\)\.\n$/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("export --columns --wait -o out.csv writes the file (header-only for the empty demo table)", async () => {

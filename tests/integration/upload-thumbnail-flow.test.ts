@@ -1,6 +1,7 @@
 /**
  * The whole client flow against the emulator: POST /uploads → PUT the bytes to the presigned URL (fetch) → POST
- * /tasks → worker → GET /tasks/{id} → download each rendition from its presigned URL and decode it.
+ * /tasks → worker → GET /tasks/{id} → download each rendition from its presigned URL and decode it; once with a 3 MP
+ * photo, once with a 24 MP, 23 MB camera JPEG (over the 11 MiB fauxqs alone would take, under the 25 MiB limit).
  * Also: what POST /uploads refuses, and that a source outside the tenant's uploads/<tenant>/ is refused at enqueue with
  * nothing written.
  */
@@ -15,7 +16,7 @@ import { createStatusHandler } from "../../lib/handlers/status.ts";
 import { createUploadsHandler } from "../../lib/handlers/uploads.ts";
 import type { CreatedUpload } from "../../lib/use-cases/create-upload.ts";
 import { httpEvent, jsonRequest } from "../support/events.ts";
-import { largeJpeg } from "../support/images.ts";
+import { cameraJpeg, largeJpeg } from "../support/images.ts";
 import { createTestStack, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -76,18 +77,9 @@ describe("upload → thumbnail → download", () => {
     const { id } = body<TaskView>(queued);
 
     // 4. Poll until it is done.
-    const done = await eventually(
-      async () => {
-        const view = body<TaskView>(await status(httpEvent({ method: "GET", path: `/tasks/${id}`, pathParameters: { id } })));
-        return view.status === "succeeded" || view.status === "failed" ? view : undefined;
-      },
-      { what: `task ${id} to finish`, timeoutMs: 30_000 },
-    );
+    const done = await finished(id);
     expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
-    const result = done.result as {
-      source: { key: string; format: string; width: number; height: number };
-      renditions: { name: string; width: number; height: number; bytes: number; url: string; urlExpiresAt: string }[];
-    };
+    const result = done.result as ThumbnailResult;
     expect(result.source).toEqual({ key, format: "jpeg", width: 2000, height: 1500 });
 
     // 5. Download every rendition from its presigned URL and decode it.
@@ -95,19 +87,78 @@ describe("upload → thumbnail → download", () => {
     expect(result.renditions.map((rendition) => rendition.name)).toEqual(Object.keys(expected));
     for (const rendition of result.renditions) {
       expect(new URL(rendition.url).searchParams.get("X-Amz-Expires")).toBe("900");
-      const download = await fetch(rendition.url);
-      expect(download.status).toBe(200);
-      expect(download.headers.get("content-type")).toBe("image/webp");
-      const bytes = Buffer.from(await download.arrayBuffer());
-      expect(bytes.length).toBe(rendition.bytes);
-      const metadata = await sharp(bytes).metadata();
-      expect([metadata.format, metadata.width, metadata.height]).toEqual([
-        "webp",
-        ...expected[rendition.name as keyof typeof expected],
-      ]);
+      const decoded = await download(rendition, "webp");
+      expect([decoded.width, decoded.height]).toEqual(expected[rendition.name as keyof typeof expected]);
     }
   });
+
+  it("takes a 24-megapixel, 23 MB camera JPEG through upload, thumbnail and download", async () => {
+    const photo = await cameraJpeg(6000, 4000);
+    expect(photo.length).toBeGreaterThanOrEqual(20_000_000);
+    expect(photo.length).toBeLessThanOrEqual(MAX_UPLOAD_BYTES);
+    const started = Date.now();
+
+    const created = await uploads(jsonRequest("/uploads", { contentType: "image/jpeg", bytes: photo.length, filename: "DSC01234.JPG" }));
+    expect(created.statusCode, created.body).toBe(201);
+    const { key, upload } = body<CreatedUpload>(created);
+    const put = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: photo });
+    expect(put.status, await put.text()).toBe(200);
+    expect(await stack.deps.services.blobs.head(key)).toMatchObject({ bytes: photo.length, contentType: "image/jpeg" });
+    const uploaded = Date.now();
+
+    const queued = await enqueue(jsonRequest("/tasks", { type: "thumbnail", input: { source: key, format: "jpeg" } }));
+    expect(queued.statusCode, queued.body).toBe(202);
+    const done = await finished(body<TaskView>(queued).id, 90_000);
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+    const result = done.result as ThumbnailResult;
+    expect(result.source).toEqual({ key, format: "jpeg", width: 6000, height: 4000 });
+    const thumbnailed = Date.now();
+
+    for (const rendition of result.renditions) {
+      const decoded = await download(rendition, "jpeg");
+      expect([decoded.width, decoded.height]).toEqual([rendition.width, rendition.height]);
+    }
+    expect(result.renditions.map(({ name, width, height }) => `${name} ${width}x${height}`)).toEqual([
+      "large 1600x1067",
+      "medium 800x533",
+      "small 400x267",
+      "thumb 150x150",
+    ]);
+    const downloaded = Date.now();
+    console.info(
+      `${(photo.length / 1e6).toFixed(1)} MB camera JPEG: upload ${uploaded - started} ms, thumbnail task ` +
+        `${thumbnailed - uploaded} ms, downloads ${downloaded - thumbnailed} ms, total ${downloaded - started} ms`,
+    );
+  }, 120_000);
 });
+
+type ThumbnailResult = {
+  source: { key: string; format: string; width: number; height: number };
+  renditions: { name: string; width: number; height: number; bytes: number; url: string; urlExpiresAt: string }[];
+};
+
+/** Polls GET /tasks/{id} until the task has succeeded or failed. */
+function finished(id: string, timeoutMs = 30_000): Promise<TaskView> {
+  return eventually(
+    async () => {
+      const view = body<TaskView>(await status(httpEvent({ method: "GET", path: `/tasks/${id}`, pathParameters: { id } })));
+      return view.status === "succeeded" || view.status === "failed" ? view : undefined;
+    },
+    { what: `task ${id} to finish`, timeoutMs },
+  );
+}
+
+/** Downloads a rendition from its presigned URL, checks its type and size, and decodes it. */
+async function download(rendition: ThumbnailResult["renditions"][number], format: "webp" | "jpeg") {
+  const response = await fetch(rendition.url);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe(`image/${format}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  expect(bytes.length).toBe(rendition.bytes);
+  const metadata = await sharp(bytes).metadata();
+  expect(metadata.format).toBe(format);
+  return { width: metadata.width, height: metadata.height };
+}
 
 describe("POST /uploads refuses", () => {
   it.each([

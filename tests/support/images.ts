@@ -26,6 +26,35 @@ export async function largeJpeg(width = 2400, height = 1600, quality = 85): Prom
 }
 
 /**
+ * A camera-sized JPEG: a smooth scene (as largeJpeg) with per-pixel sensor grain, saved at quality 95 without chroma
+ * subsampling, as cameras save their best JPEGs. Grain does not compress, so at 6000x4000 (24 MP) the file is about
+ * 23 MB — under the 25 MiB upload limit, over fauxqs' 11 MiB. Deterministic (fixed seed); about 3 s to make.
+ */
+export async function cameraJpeg(width = 6000, height = 4000): Promise<Buffer> {
+  const scene = await sharp({
+    create: {
+      width: Math.ceil(width / 8),
+      height: Math.ceil(height / 8),
+      channels: 3,
+      background: "#808080",
+      noise: { type: "gaussian", mean: 128, sigma: 50 },
+    },
+  })
+    .png()
+    .toBuffer();
+  const pixels = await sharp(scene).resize(width, height, { fit: "fill", kernel: "cubic" }).raw().toBuffer();
+  let state = 0x9e3779b9; // xorshift32: fast, and the same file every run
+  for (let i = 0; i < pixels.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const grain = ((state & 0xff) + ((state >>> 8) & 0xff)) / 255 - 1; // triangular, -1..1
+    pixels[i] = Math.min(255, Math.max(0, pixels[i]! + grain * 16));
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95, chromaSubsampling: "4:4:4" }).toBuffer();
+}
+
+/**
  * Stored 600x400 (left half red, right half blue) with EXIF orientation 6: displayed rotated 90° clockwise, i.e.
  * 400x600 with red on top and blue below.
  */

@@ -68,7 +68,10 @@ export async function createThumbnails(
   };
 }
 
-/** Checks the stored object's real size and type (the emulator enforces no upload signature), then reads it once. */
+/**
+ * Checks the stored object's real size and type (the presigned PUT fixes both, but an object written any other way
+ * is not bound by it), then reads it once.
+ */
 async function readSource(blobs: BlobStore, key: string, signal: AbortSignal): Promise<Buffer> {
   const head = await storage(`read ${key}`, () => blobs.head(key));
   if (!head) throw missingSource(key);
