@@ -134,7 +134,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
 function serve(req: IncomingMessage, res: ServerResponse, options: LocalGatewayOptions, agent: Agent) {
   const method = req.method ?? "GET";
-  const path = new URL(req.url ?? "/", "http://gateway").pathname;
+  // A base of its own, not URL's second argument: that would read `//tasks` as the host `tasks` and the path `/`.
+  const path = new URL(`http://gateway${req.url?.startsWith("/") ? req.url : "/"}`).pathname;
   const origin = req.headers.origin;
   const cors = corsHeaders(options.cors, origin);
 

@@ -363,6 +363,12 @@ describe("serverless-offline's own answers", () => {
       404,
       errorJson("route_not_found", "No route for GET /nope/deeper.", { method: "GET", path: "/nope/deeper" }),
     ],
+    [
+      "an unknown route starting with //, named as asked",
+      "//nope",
+      404,
+      errorJson("route_not_found", "No route for GET //nope.", { method: "GET", path: "//nope" }),
+    ],
   ])("become the API's error shape: %s", async (_what, path, status, body) => {
     const response = await call(plain, path);
 
