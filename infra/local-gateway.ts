@@ -3,6 +3,13 @@
  * caller gets the answers API Gateway (HTTP API) would give, not those of serverless-offline's Hapi server.
  *   - Request headers named `sls-offline-*` are dropped: `sls-offline-authorizer-override` would let any caller
  *     replace the authorizer's verdict, i.e. act as any tenant. API Gateway has no such thing.
+ *   - Request bodies reach the functions as they came. serverless-offline parses a JSON body and drops it when the
+ *     value is falsy (`0`, `false`, `null`, `""`: `POST /tasks/redrive -d 0` once redrove every failed task), unwraps
+ *     a JSON string (`"{…}"` became an object), and calls a body without content type `application/json`. So every
+ *     body goes to it as `application/octet-stream`, which it hands over untouched (base64, `isBase64Encoded`), and
+ *     the real content type — or `null` for none — goes in `x-offload-local-content-type`, which the functions read
+ *     only when OFFLOAD_LOCAL_GATEWAY=true (lib/handlers/http.ts `readJsonBody`): on AWS it is a client's header like
+ *     any other and changes nothing. A client's own copy of that header is dropped here.
  *   - serverless-offline's own answers (Hapi "Boom" errors, its 404 listing every route, its Lambda error and timeout
  *     bodies) become the API's JSON error shape; the handlers' answers pass through untouched, streamed both ways.
  *   - CORS is API Gateway's: CORS headers only for the configured origins (none by default), whatever the upstream
@@ -13,6 +20,7 @@ import { Agent, createServer, request, type IncomingMessage, type ServerResponse
 import type { AddressInfo } from "node:net";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { errorBody } from "../lib/handlers/http-errors.ts";
+import { LOCAL_CONTENT_TYPE_HEADER } from "../lib/handlers/http.ts";
 import type { ServerlessConfig } from "./serverless-config.ts";
 
 /** One route of the API, as serverless.yml declares it: `GET /tasks/{id}`; method `ANY` matches every method. */
@@ -126,7 +134,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
 function serve(req: IncomingMessage, res: ServerResponse, options: LocalGatewayOptions, agent: Agent) {
   const method = req.method ?? "GET";
-  const path = new URL(req.url ?? "/", "http://gateway").pathname;
+  // A base of its own, not URL's second argument: that would read `//tasks` as the host `tasks` and the path `/`.
+  const path = new URL(`http://gateway${req.url?.startsWith("/") ? req.url : "/"}`).pathname;
   const origin = req.headers.origin;
   const cors = corsHeaders(options.cors, origin);
 
@@ -149,7 +158,7 @@ function serve(req: IncomingMessage, res: ServerResponse, options: LocalGatewayO
     port: options.upstreamPort,
     method,
     path: req.url,
-    headers: forwardedHeaders(req.rawHeaders),
+    headers: forwardedHeaders(req),
     agent,
   });
   upstream.on("error", (error) => {
@@ -308,9 +317,24 @@ function matches(template: string, path: string): boolean {
   return got.length === want.length;
 }
 
-/** The request's headers for serverless-offline: no hop-by-hop headers, and none of its `sls-offline-*` controls. */
-function forwardedHeaders(raw: readonly string[]): string[] {
-  return pairs(raw, (name) => !name.startsWith("sls-offline-") && !REQUEST_HOP_HEADERS.has(name));
+/**
+ * The request's headers for serverless-offline: no hop-by-hop headers, none of its `sls-offline-*` controls, no
+ * client copy of LOCAL_CONTENT_TYPE_HEADER; with a body, `application/octet-stream` and the real content type (or
+ * null) in LOCAL_CONTENT_TYPE_HEADER, so that serverless-offline passes the body on byte for byte.
+ */
+function forwardedHeaders(req: IncomingMessage): string[] {
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  const headers = pairs(
+    req.rawHeaders,
+    (name) =>
+      !name.startsWith("sls-offline-") &&
+      !REQUEST_HOP_HEADERS.has(name) &&
+      name !== LOCAL_CONTENT_TYPE_HEADER &&
+      !(hasBody && name === "content-type"),
+  );
+  if (!hasBody) return headers;
+  const told = JSON.stringify(req.headers["content-type"] ?? null);
+  return [...headers, "content-type", "application/octet-stream", LOCAL_CONTENT_TYPE_HEADER, told];
 }
 
 /**

@@ -35,6 +35,13 @@ export interface Config {
   readonly maxLiveTasksPerTenant: number;
   /** Export dataset id → the tenants allowed to export it (`*` = all). */
   readonly exportDatasetTenants: Readonly<Record<string, readonly string[]>>;
+  /**
+   * `npm start` only (OFFLOAD_LOCAL_GATEWAY=true): requests reach the functions through the local gateway
+   * (infra/local-gateway.ts), which carries each body past serverless-offline untouched and says in
+   * `x-offload-local-content-type` what content type it really had. Never set on AWS, where that header is an ordinary
+   * client header and changes nothing.
+   */
+  readonly localGateway: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +67,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     watchTokenTtlSeconds: positiveNumber(env, "WATCH_TOKEN_TTL_SECONDS", 900),
     maxLiveTasksPerTenant: nonNegativeNumber(env, "MAX_LIVE_TASKS_PER_TENANT", 0),
     exportDatasetTenants: datasetTenants(env, "EXPORT_DATASET_TENANTS"),
+    localGateway: flag(env, "OFFLOAD_LOCAL_GATEWAY"),
   });
 }
 
@@ -80,6 +88,13 @@ function positiveNumber(env: Readonly<Record<string, string | undefined>>, name:
     throw new ConfigError(`Environment variable ${name} must be a positive number, got ${JSON.stringify(raw)}.`);
   }
   return value;
+}
+
+function flag(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new ConfigError(`Environment variable ${name} must be true or false, got ${JSON.stringify(raw)}.`);
 }
 
 function nonNegativeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {

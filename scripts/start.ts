@@ -65,8 +65,9 @@ async function main() {
     LOCAL_WORKER_BATCH_SIZE: String(params.workerBatchSize ?? 10),
     LOCAL_WORKER_CONCURRENCY: String(Math.min(Number(params.workerMaxConcurrency ?? 4), 4)),
   });
-  // Only the local dashboard gets the development key, to prefill its key form.
-  await startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key }, offlinePort);
+  // Only the local dashboard gets the development key, to prefill its key form. OFFLOAD_LOCAL_GATEWAY: the HTTP
+  // functions read the real content type from the local gateway's header (infra/local-gateway.ts).
+  await startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key, OFFLOAD_LOCAL_GATEWAY: "true" }, offlinePort);
 
   const api = apiUrl;
   console.log(`

@@ -12,7 +12,7 @@ import { httpHandler, json, readJsonBody, requestHeader } from "./http.ts";
 export function createEnqueueHandler(deps: () => Dependencies) {
   return httpHandler(
     async (event, principal) => {
-      const body = readJsonBody(event, deps().config.maxRequestBytes);
+      const body = readJsonBody(event, deps().config);
       const { task, replayed } = await enqueue(body, deps(), {
         tenant: principal.tenant,
         idempotencyKey: requestHeader(event, "idempotency-key"),

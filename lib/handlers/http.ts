@@ -3,6 +3,7 @@
  * Events are API Gateway HTTP API (payload 2.0), which serverless-offline also produces.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { Config } from "../config.ts";
 import { hasScope, type Principal, principalFromContext, Scope } from "../domain/access.ts";
 import { OffloadError, ValidationError } from "../domain/errors.ts";
 import type { Logger } from "../logger.ts";
@@ -82,9 +83,22 @@ function callerOf(event: HttpEvent, access: RouteAccess): Principal {
   return principal;
 }
 
-/** The request's JSON body: checks content type, size (`maxBytes`) and syntax. */
-export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
-  const contentType = requestHeader(event, "content-type") ?? "";
+/**
+ * The header in which the local gateway (infra/local-gateway.ts) tells the functions a request's real content type
+ * (JSON: a string, or null for none), since it hands serverless-offline every body as `application/octet-stream` so
+ * that it arrives untouched. Read only when `config.localGateway` says the gateway is in front.
+ */
+export const LOCAL_CONTENT_TYPE_HEADER = "x-offload-local-content-type";
+
+/** What reading a body depends on. */
+export type BodyConfig = Pick<Config, "maxRequestBytes" | "localGateway">;
+
+/**
+ * The request's body, which must be a JSON object: checks content type (415), size (`maxRequestBytes`, 413), syntax
+ * (400 `invalid_json`) and that the value is an object (400 `invalid_request`: not `0`, `null`, `"x"` or `[]`).
+ */
+export function readJsonBody(event: HttpEvent, config: BodyConfig): Record<string, unknown> {
+  const contentType = contentTypeOf(event, config) ?? "";
   const mediaType = contentType.split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     throw new OffloadError(
@@ -92,17 +106,39 @@ export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
       `Send the body as JSON with "content-type: application/json" (got ${JSON.stringify(contentType || "none")}).`,
     );
   }
-  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
-  if (raw.length > maxBytes) {
-    throw new OffloadError("body_too_large", `The body is ${raw.length} bytes; the limit is ${maxBytes} bytes.`, {
-      details: { bytes: raw.length, limit: maxBytes },
+  const body: unknown = event.body;
+  const raw =
+    typeof body === "string" ? Buffer.from(body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+  const limit = config.maxRequestBytes;
+  if (raw.length > limit) {
+    throw new OffloadError("body_too_large", `The body is ${raw.length} bytes; the limit is ${limit} bytes.`, {
+      details: { bytes: raw.length, limit },
     });
   }
   if (raw.length === 0) throw new ValidationError("invalid_json", "The request body is empty; send a JSON object.");
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString("utf8"));
+    value = JSON.parse(raw.toString("utf8"));
   } catch (error) {
     throw new ValidationError("invalid_json", `The body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    const what = got === "array" ? "an array" : got;
+    throw new ValidationError("invalid_request", `The body must be a JSON object; got ${what}.`, { got });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The content type the client sent: its header, or behind the local gateway, what the gateway says it was. */
+function contentTypeOf(event: HttpEvent, config: BodyConfig): string | undefined {
+  const told = config.localGateway ? requestHeader(event, LOCAL_CONTENT_TYPE_HEADER) : undefined;
+  if (told === undefined) return requestHeader(event, "content-type");
+  try {
+    const value: unknown = JSON.parse(told);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

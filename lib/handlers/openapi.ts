@@ -22,6 +22,13 @@ import {
   uploadResponse,
 } from "./api-schemas.ts";
 import { json, publicHttpHandler } from "./http.ts";
+import {
+  apiError as error,
+  edgeError,
+  gatewayErrorSchema,
+  unmatchedResponses,
+  withSharedErrors,
+} from "./openapi-errors.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -32,7 +39,6 @@ function schema(zodSchema: z.ZodType, io: "input" | "output" = "output"): JsonSc
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonContent = (body: JsonSchema) => ({ content: { "application/json": { schema: body } } });
-const error = (description: string) => ({ description, ...jsonContent(ref("Error")) });
 
 /** Query parameters from an object schema: one parameter per property, with its input (string) schema. */
 function queryParameters(objectSchema: z.ZodType): JsonSchema[] {
@@ -75,13 +81,17 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
     info: {
       title: "Offload",
       version: "0.1.0",
-      description: "Serverless background tasks: enqueue over HTTP, run on SQS-triggered Lambda, poll for status.",
+      description:
+        "Serverless background tasks: enqueue over HTTP, run on SQS-triggered Lambda, poll for status. A request that " +
+        "no operation takes is answered as components.responses say: RouteNotFound (404) or MethodNotAllowed (405).",
     },
     components: {
       schemas: {
         TaskView: schema(taskViewSchema),
         Error: schema(errorBodySchema),
+        GatewayError: gatewayErrorSchema,
       },
+      responses: unmatchedResponses,
       securitySchemes: {
         bearer: {
           type: "http",
@@ -92,7 +102,7 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
       },
     },
     security: [{ bearer: [] }],
-    paths: withAuthErrors({
+    paths: withSharedErrors({
       "/tasks": {
         post: {
           summary: "Enqueue a task",
@@ -109,13 +119,19 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
           responses: {
             "202": { description: "Accepted and queued (or scheduled).", ...jsonContent(ref("TaskView")) },
             "200": { description: "Replay of an Idempotency-Key: the original task.", ...jsonContent(ref("TaskView")) },
-            "400": error("Invalid JSON, request, input or Idempotency-Key; unknown task type."),
+            "400": error(
+              "Invalid JSON, a JSON value that is not an object, an invalid request, input or Idempotency-Key; " +
+                "an unknown task type.",
+            ),
             "409": error("A request with this Idempotency-Key is still in progress."),
-            "413": error("Body too large."),
-            "415": error("Not JSON."),
+            "413": edgeError("The body is over 64 KiB, or over API Gateway's 10 MB (body_too_large)."),
+            "415": error("No content type, or not application/json (unsupported_media_type)."),
             "422": error("This Idempotency-Key was used with a different request."),
-            "429": error("The queue is full (queue_full) or the tenant has too many live tasks (tenant_quota_exceeded); see Retry-After."),
-            "503": error("The queue is unavailable; try again."),
+            "429": edgeError(
+              "The queue is full (queue_full) or the tenant has too many live tasks (tenant_quota_exceeded); see " +
+                "Retry-After. Or throttled by API Gateway.",
+            ),
+            "503": edgeError("The queue is unavailable (queue_unavailable); try again."),
           },
         },
         get: {
@@ -168,12 +184,13 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
       },
       "/tasks/redrive": {
         post: {
-          summary: "Redrive every failed task, or those of one type",
-          requestBody: { required: false, ...jsonContent(schema(redriveAllRequestSchema, "input")) },
+          summary: "Redrive every failed task (body `{}`), or those of one type",
+          requestBody: { required: true, ...jsonContent(schema(redriveAllRequestSchema, "input")) },
           responses: {
             "202": { description: "The tasks queued again.", ...jsonContent(schema(redriveAllResponse)) },
-            "400": error("Invalid body or unknown task type."),
-            "415": error("Not JSON."),
+            "400": error("No body, invalid JSON, a JSON value that is not an object, or an unknown task type."),
+            "413": edgeError("The body is over 64 KiB, or over API Gateway's 10 MB (body_too_large)."),
+            "415": error("No content type, or not application/json (unsupported_media_type)."),
           },
         },
       },
@@ -206,9 +223,9 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
           requestBody: { required: true, ...jsonContent(schema(uploadRequest, "input")) },
           responses: {
             "201": { description: "Upload the file with the given URL and headers.", ...jsonContent(schema(uploadResponse)) },
-            "400": error("Invalid request, unsupported type, empty file."),
-            "413": error("File or body too large."),
-            "415": error("Not JSON."),
+            "400": error("Invalid JSON or request, a JSON value that is not an object, unsupported type, empty file."),
+            "413": edgeError("The declared file is over the limit (upload_too_large), or the body over 64 KiB (body_too_large)."),
+            "415": error("No content type, or not application/json (unsupported_media_type)."),
           },
         },
       },
@@ -224,22 +241,6 @@ export function openApiDocument(taskTypes: TaskTypeRegistry): JsonSchema {
       },
     }),
   };
-}
-
-/** Every protected operation (all but those with `security: []`) also answers 401 and 403. */
-function withAuthErrors(paths: Record<string, Record<string, JsonSchema>>): JsonSchema {
-  for (const operations of Object.values(paths)) {
-    for (const operation of Object.values(operations)) {
-      const security = operation.security as unknown[] | undefined;
-      if (security && security.length === 0) continue;
-      operation.responses = {
-        ...(operation.responses as JsonSchema),
-        "401": error("No credential, or an unknown, revoked, expired or malformed one (unauthorized)."),
-        "403": error("The credential lacks the scope this route needs (forbidden)."),
-      };
-    }
-  }
-  return paths;
 }
 
 export function createOpenApiHandler(deps: () => { taskTypes: TaskTypeRegistry; logger: Logger }) {

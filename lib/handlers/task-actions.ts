@@ -1,7 +1,7 @@
 /**
  * POST /tasks/{id}/cancel (and DELETE /tasks/{id}): cancel a task.
  * POST /tasks/{id}/redrive: run a failed task again with a fresh attempt budget.
- * POST /tasks/redrive {"type"?}: redrive every failed task (of a type).
+ * POST /tasks/redrive {"type"?}: redrive every failed task (of a type); `{}` for all of them.
  */
 import { Scope } from "../domain/access.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -29,18 +29,21 @@ export function createRedriveHandler(deps: () => Dependencies) {
   );
 }
 
+/**
+ * The body is required: `{}` redrives every failed task of the caller. A missing, empty or non-object body is refused
+ * (415 or 400), never read as `{}`, so no client or proxy that drops a body can turn a request into "redrive all".
+ */
 export function createRedriveAllHandler(deps: () => Dependencies) {
   return httpHandler(
     async (event, { tenant }) => {
-    const body = event.body ? readJsonBody(event, deps().config.maxRequestBytes) : {};
-    const request = redriveAllRequestSchema.safeParse(body);
-    if (!request.success) {
-      throw new ValidationError("invalid_request", 'The body must be {"type"?: string}.', {
-        issues: describeIssues(request.error),
-      });
-    }
-    if (request.data.type !== undefined) deps().taskTypes.get(request.data.type);
-    return json(202, await redriveFailed(deps(), { tenant, type: request.data.type }));
+      const request = redriveAllRequestSchema.safeParse(readJsonBody(event, deps().config));
+      if (!request.success) {
+        throw new ValidationError("invalid_request", 'The body must be {"type"?: string}.', {
+          issues: describeIssues(request.error),
+        });
+      }
+      if (request.data.type !== undefined) deps().taskTypes.get(request.data.type);
+      return json(202, await redriveFailed(deps(), { tenant, type: request.data.type }));
     },
     deps,
     { scope: Scope.TasksWrite },

@@ -7,7 +7,7 @@ import { httpHandler, json, readJsonBody } from "./http.ts";
 export function createUploadsHandler(deps: () => Dependencies) {
   return httpHandler(
     async (event, { tenant }) => {
-      const body = readJsonBody(event, deps().config.maxRequestBytes);
+      const body = readJsonBody(event, deps().config);
       return json(201, await createUpload(body, tenant, deps()));
     },
     deps,

@@ -6,7 +6,7 @@
 import { ValidationError } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/status.ts";
 import { isTaskId, type TaskView } from "../domain/task.ts";
-import type { TaskListKey, } from "../task-queries.ts";
+import type { TaskListKey } from "../task-queries.ts";
 import type { Dependencies } from "./dependencies.ts";
 import { presentTask } from "./present-task.ts";
 
@@ -65,9 +65,11 @@ export function decodeCursor(cursor: string, expected: Record<string, string>): 
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("not a cursor");
   const key = parsed as Record<string, unknown>;
-  const wanted = ["id", "tenant", ...Object.keys(expected)];
+  // Exactly the index's key attributes (its own and the table's), as DynamoDB's LastEvaluatedKey has them: another
+  // field, even a plausible one (`tenant` in a status listing), would make DynamoDB refuse the start key.
+  const wanted = new Set(["id", ...Object.keys(expected)]);
   const names = Object.keys(key);
-  if (names.some((name) => !wanted.includes(name)) || !names.every((name) => typeof key[name] === "string")) {
+  if (names.length !== wanted.size || !names.every((name) => wanted.has(name) && typeof key[name] === "string")) {
     throw invalid("unexpected fields");
   }
   if (typeof key.id !== "string" || !isTaskId(key.id)) throw invalid("no task position");

@@ -48,7 +48,7 @@ async function exportAndDownload(input: Record<string, unknown>) {
 }
 
 describe("export", () => {
-  it("writes every awkward value of the seeded table to RFC 4180 CSV, exactly", async () => {
+  it("writes every awkward value of the seeded table to RFC 4180 CSV, exactly (formulas neutralised by default)", async () => {
     const { view, url, bytes } = await exportAndDownload({ dataset: "orders" });
 
     const result = view.result as Record<string, unknown>;
@@ -74,13 +74,14 @@ describe("export", () => {
       const item = byKey.get(key);
       expect(item).toBeDefined();
       for (const [i, column] of columns.entries()) {
-        expect(row[i], `${key} ${column}`).toBe(expectedCell(item![column]));
+        expect(row[i], `${key} ${column}`).toBe(expectedCell(item![column], { escapeFormulas: true }));
       }
     }
     // The awkward values really are there, and survived.
     expect(rows.some((row) => row.some((cell) => cell.includes("\n")))).toBe(true);
     expect(rows.some((row) => row.includes("12345678901234567890.123"))).toBe(true);
     expect(rows.some((row) => row[columns.indexOf("note")] === "")).toBe(true);
+    expect(rows.some((row) => row[columns.indexOf("note")] === "'=SUM(A1:A2) looks like a formula")).toBe(true);
   });
 
   it("writes JSON Lines with exact numbers, chosen columns and gzip", async () => {
@@ -116,7 +117,7 @@ describe("export", () => {
     const [, ...rows] = parse(bytes.toString("utf8"), { bom: true }) as string[][];
     const expected = source
       .filter((item) => item.customerId === customerId && Number(expectedCell(item.quantity)) >= 3 && item.note !== undefined)
-      .map((item) => [item.orderId, expectedCell(item.quantity), item.note])
+      .map((item) => [item.orderId, expectedCell(item.quantity), expectedCell(item.note, { escapeFormulas: true })])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(expected.length).toBeGreaterThan(0);
     expect(rows).toEqual(expected);
@@ -144,6 +145,7 @@ describe("export", () => {
     [{ dataset: "orders", filter: { partitionKey: 42 } }, "filter.partitionKey"],
     [{ dataset: "orders", format: "xlsx" }, "format"],
     [{ dataset: "orders", format: "jsonl", bom: true }, "bom"],
+    [{ dataset: "orders", escapeFormulas: "yes" }, "escapeFormulas"],
     [{ dataset: "orders", table: "offload-test-tasks" }, "(root)"],
   ])("refuses %j with a 400 naming %s, writing nothing", async (input, path) => {
     const tasksBefore = (await stack.scanTasks()).length;

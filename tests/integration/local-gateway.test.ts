@@ -23,6 +23,7 @@ import {
   type LocalGateway,
 } from "../../infra/local-gateway.ts";
 import type { ServerlessConfig } from "../../infra/serverless-config.ts";
+import { LOCAL_CONTENT_TYPE_HEADER } from "../../lib/handlers/http.ts";
 import { freePort } from "../support/app.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -207,6 +208,28 @@ describe("requests on their way to serverless-offline", () => {
     expect(request?.headers.host).toBe(new URL(plain.url).host);
   });
 
+  it("carry a body past serverless-offline's JSON parsing: as octet-stream, with its real content type (or none) told", async () => {
+    // Bytes, not a string: fetch would give a string body a content type of its own.
+    const send = (path: string, body: string | undefined, headers: Record<string, string>) =>
+      call(plain, path, { method: "POST", headers, ...(body === undefined ? {} : { body: new TextEncoder().encode(body) }) });
+
+    await send("/echo?typed", "0", { "content-type": "application/json", [LOCAL_CONTENT_TYPE_HEADER]: '"text/plain"' });
+    await send("/echo?untyped", "0", {});
+    await send("/echo?empty", undefined, { "content-type": "application/json", [LOCAL_CONTENT_TYPE_HEADER]: '"x"' });
+
+    const typed = seen.findLast((s) => s.url === "/echo?typed");
+    expect(typed?.headers["content-type"]).toBe("application/octet-stream");
+    expect(typed?.headers[LOCAL_CONTENT_TYPE_HEADER]).toBe('"application/json"'); // the client's own copy is gone
+    expect(typed?.bytes).toBe(1);
+    const untyped = seen.findLast((s) => s.url === "/echo?untyped");
+    expect(untyped?.headers["content-type"]).toBe("application/octet-stream");
+    expect(untyped?.headers[LOCAL_CONTENT_TYPE_HEADER]).toBe("null");
+    // No body: nothing for serverless-offline to parse, so the headers go on as they came (but the spoofed one).
+    const empty = seen.findLast((s) => s.url === "/echo?empty");
+    expect(empty?.headers["content-type"]).toBe("application/json");
+    expect(empty?.headers[LOCAL_CONTENT_TYPE_HEADER]).toBeUndefined();
+  });
+
   it("stream the body: serverless-offline has the first part before the client sends the rest", async () => {
     const first = randomBytes(256 * 1024);
     const rest = randomBytes(3 * 1024 * 1024);
@@ -339,6 +362,12 @@ describe("serverless-offline's own answers", () => {
       "/nope/deeper?x=1",
       404,
       errorJson("route_not_found", "No route for GET /nope/deeper.", { method: "GET", path: "/nope/deeper" }),
+    ],
+    [
+      "an unknown route starting with //, named as asked",
+      "//nope",
+      404,
+      errorJson("route_not_found", "No route for GET //nope.", { method: "GET", path: "//nope" }),
     ],
   ])("become the API's error shape: %s", async (_what, path, status, body) => {
     const response = await call(plain, path);

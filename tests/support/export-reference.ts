@@ -20,13 +20,17 @@ export async function readSourceItems(endpoint: string, tableName: string): Prom
   return items;
 }
 
-export function expectedCell(value: unknown): string {
+/**
+ * The CSV cell expected for a value. `escapeFormulas` (the export's default): text starting with = + - @ TAB or CR
+ * gets a leading ' (OWASP), written here independently of the encoder's own rule; numbers never do.
+ */
+export function expectedCell(value: unknown, options: { escapeFormulas?: boolean } = {}): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
   if (typeof value === "boolean") return String(value);
   if (value instanceof NumberValue) return value.value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  return expectedJson(value);
+  const text =
+    typeof value === "string" ? value : value instanceof Uint8Array ? Buffer.from(value).toString("base64") : expectedJson(value);
+  return options.escapeFormulas && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 export function expectedJson(value: unknown): string {

@@ -29,4 +29,10 @@ describe("readConfig", () => {
   it("refuses a malformed number", () => {
     expect(() => readConfig({ ...complete, TASK_RETENTION_DAYS: "soon" })).toThrow(/TASK_RETENTION_DAYS/);
   });
+
+  it("trusts the local gateway's content-type header only when OFFLOAD_LOCAL_GATEWAY=true (npm start)", () => {
+    expect(readConfig(complete).localGateway).toBe(false);
+    expect(readConfig({ ...complete, OFFLOAD_LOCAL_GATEWAY: "true" }).localGateway).toBe(true);
+    expect(() => readConfig({ ...complete, OFFLOAD_LOCAL_GATEWAY: "yes" })).toThrow(/OFFLOAD_LOCAL_GATEWAY/);
+  });
 });

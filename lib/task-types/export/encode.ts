@@ -8,10 +8,21 @@
  * output with `{record_delimiter: "\r\n", eof: true, quote_record_delimiter: true}`, which
  * tests/unit/export-encode.test.ts checks byte for byte. (The earlier options lacked `quote_record_delimiter` and left
  * a field with a lone LF or CR unquoted, which split its row; fields with CRLF were quoted either way.)
+ *
+ * With `escapeFormulas`, a text cell that a spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`,
+ * TAB or CR) gets a leading `'`, as OWASP recommends against CSV injection, before the RFC 4180 quoting. Numbers are
+ * left alone: a DynamoDB number holds only digits, a sign, a point and an exponent, so `-12.5` is a number, not a
+ * formula, and stays exact.
  */
 import type { StoredItem, StoredValue } from "../../ports.ts";
 
 export type ExportFormat = "csv" | "jsonl";
+
+/** How CSV cells are written. */
+export interface CsvOptions {
+  /** Prefix `'` to text cells starting with `=` `+` `-` `@` TAB or CR (OWASP). Default false: the data as stored. */
+  readonly escapeFormulas?: boolean;
+}
 
 /** Every member of StoredValue at once: read the one its tag names. */
 interface ValueFields {
@@ -81,14 +92,15 @@ export function toCell(value: StoredValue | undefined): string {
 
 /**
  * `toCell` as a CSV field: the quoting check runs only on strings and JSON text, since numbers (DynamoDB's decimal
- * strings), booleans and base64 never hold a comma, a quote, CR or LF.
+ * strings), booleans and base64 never hold a comma, a quote, CR or LF. With `guard`, text (strings, base64, which
+ * may start with `+`, and JSON text) goes through `neutraliseFormula` first.
  */
-function csvCell(value: StoredValue | undefined): string {
+function csvCell(value: StoredValue | undefined, guard: boolean): string {
   if (value === undefined) return "";
   const v = value as unknown as ValueFields;
   switch (tagOf(value)) {
     case "S":
-      return csvField(v.S);
+      return csvField(guard ? neutraliseFormula(v.S) : v.S);
     case "N":
       return v.N;
     case "NULL":
@@ -96,9 +108,28 @@ function csvCell(value: StoredValue | undefined): string {
     case "BOOL":
       return v.BOOL ? "true" : "false";
     case "B":
-      return base64(v.B);
+      return guard ? neutraliseFormula(base64(v.B)) : base64(v.B);
   }
-  return csvField(toJsonText(value));
+  const text = toJsonText(value);
+  return csvField(guard ? neutraliseFormula(text) : text);
+}
+
+/**
+ * A text cell that a spreadsheet would take for a formula — one starting with `=`, `+`, `-`, `@`, TAB (0x09) or CR
+ * (0x0D) — with a `'` in front, which makes Excel, LibreOffice and Google Sheets read it as text (OWASP's advice
+ * against CSV injection). Any other text as it is.
+ */
+export function neutraliseFormula(text: string): string {
+  switch (text.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x40: // @
+    case 0x09: // TAB
+    case 0x0d: // CR
+      return `'${text}`;
+  }
+  return text;
 }
 
 function listText<T>(list: readonly T[], text: (element: T) => string): string {
@@ -117,18 +148,25 @@ export function csvField(text: string): string {
 }
 
 /** The header line (RFC 4180: CRLF line ends, quoting only where needed). */
-export function csvHeader(columns: readonly string[]): string {
-  return `${columns.map(csvField).join(",")}\r\n`;
+export function csvHeader(columns: readonly string[], options: CsvOptions = {}): string {
+  const guard = options.escapeFormulas === true;
+  return `${columns.map((column) => csvField(guard ? neutraliseFormula(column) : column)).join(",")}\r\n`;
 }
 
-/** Rows of one page, in `columns` order. */
-export function encodeRows(items: readonly StoredItem[], columns: readonly string[], format: ExportFormat): string {
+/** Rows of one page, in `columns` order. `options` apply to CSV only. */
+export function encodeRows(
+  items: readonly StoredItem[],
+  columns: readonly string[],
+  format: ExportFormat,
+  options: CsvOptions = {},
+): string {
   let text = "";
   if (format === "csv") {
+    const guard = options.escapeFormulas === true;
     const last = columns.length - 1;
     for (const item of items) {
-      for (let i = 0; i < last; i++) text += `${csvCell(item[columns[i]!])},`;
-      text += `${csvCell(item[columns[last]!])}\r\n`;
+      for (let i = 0; i < last; i++) text += `${csvCell(item[columns[i]!], guard)},`;
+      text += `${csvCell(item[columns[last]!], guard)}\r\n`;
     }
     return text;
   }

@@ -85,8 +85,9 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
         signal: context.signal,
         onPartUploaded: options.onPartUploaded && ((part) => options.onPartUploaded?.(part, context)),
       });
+      const csv = { escapeFormulas: input.escapeFormulas };
       if (!saved) {
-        const prefix = (input.bom ? "\uFEFF" : "") + (input.format === "csv" ? csvHeader(columns) : "");
+        const prefix = (input.bom ? "\uFEFF" : "") + (input.format === "csv" ? csvHeader(columns, csv) : "");
         await sink.write(prefix, sink.position);
       }
 
@@ -120,7 +121,7 @@ export function createExportTaskType(options: ExportTaskOptions = {}) {
             rows: before.rows + page.items.length,
             scanned: before.scanned + page.scanned,
           };
-          await sink.write(encodeRows(page.items, columns, input.format), position);
+          await sink.write(encodeRows(page.items, columns, input.format, csv), position);
           await progress(position);
           if (next && Date.now() >= softDeadline && (await sink.checkpoint())) {
             throw new ContinueLater(`Exported ${position.rows} rows so far; continuing in a new delivery.`);

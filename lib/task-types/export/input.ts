@@ -42,6 +42,11 @@ export const exportInput = z
     gzip: z.boolean().default(false),
     /** Start a CSV with a UTF-8 byte order mark, so that Excel reads it as UTF-8. */
     bom: z.boolean().default(false),
+    /**
+     * CSV only (ignored for JSON Lines): prefix `'` to text cells that start with `=` `+` `-` `@` TAB or CR, so that a
+     * spreadsheet shows them rather than running them as formulas (OWASP). `false` writes the data byte for byte.
+     */
+    escapeFormulas: z.boolean().default(true),
   })
   .strict()
   .superRefine((input, ctx) => {
