@@ -6,7 +6,7 @@
  * task that should succeed must have succeeded with exactly one side effect, every failure must carry its reason,
  * and both queues must be empty. The figures are printed and written to tests/.artifacts/fault-summary.txt.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -22,10 +22,10 @@ import { PROJECT_ROOT } from "../../infra/serverless-config.ts";
 import { createTestStack, REGION, TEST_TENANT, type TestStack } from "../support/stack.ts";
 import { registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
-import { type FaultMode, faultTaskType } from "./fault-task-type.ts";
-import { allFaultTasks, effectsPerTask, repeatsExplainedByKills } from "./observe.ts";
+import { type FaultMode, faultBatchTaskType, faultTaskType } from "./fault-task-type.ts";
+import { allFaultTasks, batchRecovery, effectsPerTask, repeatsExplainedByKills, slowestRecoveryMs } from "./observe.ts";
 import { buildPlan, type Expected, expectedOutcome, type PlannedTask } from "./plan.ts";
-import { formatSummary, type RunFigures } from "./summary.ts";
+import { describeRecovery, formatSummary, type RunFigures } from "./summary.ts";
 import { WorkerControl } from "./worker-control.ts";
 
 /** Enqueueing is spread over this long, so that the kills and the outage land mid-stream. */
@@ -37,6 +37,10 @@ const OUTAGE_MS = 2_000;
 const KILLS_AT = [5_000, 11_000, 19_000];
 const OUTAGE_AT = 14_500;
 const DRAIN_DEADLINE_MS = 150_000;
+/** The killed batch: this many tasks held by one worker process when it is SIGKILLed. */
+const BATCH_SIZE = 10;
+const BATCH_HOLD_MS = 8_000;
+const ARTIFACTS = join(PROJECT_ROOT, "tests/.artifacts");
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,7 +61,7 @@ describe("fault injection", { timeout: 300_000 }, () => {
     emulator = await startEmulator({ port: 0 });
     stack = await createTestStack({
       endpoint: emulator.endpoint,
-      taskTypes: registryWith(faultTaskType()),
+      taskTypes: registryWith(faultTaskType(), faultBatchTaskType()),
       adjustTemplate(template) {
         // A short visibility timeout stands in for the deployed 30 minutes: a message a killed worker held comes
         // back (and is acknowledged as a duplicate) within the test instead of half an hour later.
@@ -312,14 +316,16 @@ describe("fault injection", { timeout: 300_000 }, () => {
       queueLeft,
       deadLetterLeft,
       problems,
+      startedAt: started,
+      recoveries: worker.killedBatches.map((batch) => batchRecovery(batch, byId)),
     };
     const summary = formatSummary(figures);
     console.log(summary);
-    mkdirSync(join(PROJECT_ROOT, "tests/.artifacts"), { recursive: true });
-    writeFileSync(join(PROJECT_ROOT, "tests/.artifacts/fault-summary.txt"), `${summary}\n`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, "fault-summary.txt"), `${summary}\n`);
     // The records behind each problem, histories included, for whoever has to explain it.
     writeFileSync(
-      join(PROJECT_ROOT, "tests/.artifacts/fault-worker-log.txt"),
+      join(ARTIFACTS, "fault-worker-log.txt"),
       [`outage ${new Date(outage.from).toISOString()} .. ${new Date(outage.to).toISOString()}`]
         .concat(
           worker.logs.map(
@@ -330,7 +336,7 @@ describe("fault injection", { timeout: 300_000 }, () => {
         .join("\n"),
     );
     const suspects = tasks.filter((task) => problems.some((problem) => problem.startsWith(task.id)));
-    writeFileSync(join(PROJECT_ROOT, "tests/.artifacts/fault-problems.json"), JSON.stringify(suspects, null, 2));
+    writeFileSync(join(ARTIFACTS, "fault-problems.json"), JSON.stringify(suspects, null, 2));
 
     // Assert
     expect(tracked.size).toBeGreaterThanOrEqual(plan.length);
@@ -342,5 +348,64 @@ describe("fault injection", { timeout: 300_000 }, () => {
     expect(settled).toBe(true);
     expect(worker.kills).toBe(KILLS_AT.length);
     expect(counters.outages).toBe(1);
+  });
+
+  it("recovers a SIGKILLed worker's batch: every task it held runs again in a new attempt", async () => {
+    // A quiet queue and no injected throttling: what is timed is the death of a worker, nothing else.
+    await worker.stop();
+    worker.setEnv({ FAULT_THROTTLE_RATE: "0" });
+    await worker.start();
+    const ids: string[] = [];
+    for (let i = 0; i < BATCH_SIZE; i++) {
+      const { task } = await enqueue({ type: "fault-batch", input: { holdMs: BATCH_HOLD_MS } }, stack.deps, {
+        tenant: TEST_TENANT,
+      });
+      ids.push(task.id);
+    }
+    await eventually(async () => ids.every((id) => worker.slowRunning.has(id)), {
+      what: "the whole batch to be running in the worker",
+      timeoutMs: 20_000,
+    });
+
+    // Act: kill -9 while it holds the batch; a new process comes up as a new Lambda instance would.
+    await worker.kill();
+    const batch = worker.killedBatches.at(-1)!;
+    await pause(500);
+    await worker.start();
+    const recovery = await eventually(
+      async () => {
+        const tasks = await Promise.all(ids.map((id) => stack.deps.store.get(id, new Date())));
+        const found = batchRecovery(batch, new Map(tasks.flatMap((task) => (task ? [[task.id, task]] : []))));
+        return slowestRecoveryMs(found) === undefined ? undefined : found;
+      },
+      { what: "every task of the killed batch to run again", timeoutMs: 120_000, intervalMs: 250 },
+    );
+    const finished = await eventually(
+      async () => {
+        const tasks = await Promise.all(ids.map((id) => stack.deps.store.get(id, new Date())));
+        return tasks.every((task) => task && isTerminal(task.status)) ? (tasks as Task[]) : undefined;
+      },
+      { what: "the batch to finish", timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const effects = await effectsPerTask(stack);
+
+    const slowest = slowestRecoveryMs(recovery)!;
+    const summary = [
+      "",
+      "=== Recovery of a killed worker's batch ===",
+      `${batch.attempts.size} fault-batch tasks (time limit 60 s, first attempt holding ${BATCH_HOLD_MS / 1000} s) held by ` +
+        "the worker process at its SIGKILL; a new process 0.5 s later; no other load, no injected throttling",
+      `measured: ${describeRecovery(recovery)}`,
+      "",
+    ].join("\n");
+    console.log(summary);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    appendFileSync(join(ARTIFACTS, "fault-summary.txt"), `${summary}\n`);
+
+    // Assert
+    expect(batch.attempts.size).toBe(BATCH_SIZE);
+    expect(finished.map((task) => [task.id, task.status, task.attempt])).toEqual(ids.map((id) => [id, "succeeded", 2]));
+    expect(ids.map((id) => effects.get(id)?.length ?? 0)).toEqual(ids.map(() => 1));
+    expect(slowest).toBeGreaterThan(0);
   });
 });
