@@ -5,6 +5,10 @@
  * without a message, DynamoDB throttling and an outage of the emulator. At the end every task must be terminal, every
  * task that should succeed must have succeeded with exactly one side effect, every failure must carry its reason,
  * and both queues must be empty. The figures are printed and written to tests/.artifacts/fault-summary.txt.
+ *
+ * Then the proof of issue 10's crash recovery: a batch held by the worker process is SIGKILLed on a quiet queue, and
+ * every task of it must run again in a new attempt within the bound of lib/domain/lease.ts for the test stage's
+ * params (heartbeat 1 s, sweeper every second), never before the dead attempt's lease ended.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +17,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
 import { OffloadError } from "../../lib/domain/errors.ts";
+import { DEFAULT_HEARTBEAT_SECONDS, leaseMs, MESSAGE_WAIT_SECONDS, recoveryBoundSeconds } from "../../lib/domain/lease.ts";
 import { isTerminal } from "../../lib/domain/status.ts";
 import { createTask, newTaskId, type Task } from "../../lib/domain/task.ts";
 import type { TaskQueue } from "../../lib/ports.ts";
@@ -37,10 +42,17 @@ const OUTAGE_MS = 2_000;
 const KILLS_AT = [5_000, 11_000, 19_000];
 const OUTAGE_AT = 14_500;
 const DRAIN_DEADLINE_MS = 150_000;
-/** The killed batch: this many tasks held by one worker process when it is SIGKILLed. */
-const BATCH_SIZE = 10;
+/**
+ * The killed batch: this many tasks held by one worker process when it is SIGKILLed. As many as the process has pollers
+ * (each waits for its invocation to end before it receives again), so that all of them are running at once.
+ */
+const BATCH_SIZE = 8;
 const BATCH_HOLD_MS = 8_000;
 const ARTIFACTS = join(PROJECT_ROOT, "tests/.artifacts");
+/** The worker process sweeps every second: the `test` stage's translation of the sweeper's `rate(1 minute)`. */
+const SWEEP_INTERVAL_SECONDS = 1;
+/** On AWS: EventBridge's `rate(1 minute)`. */
+const AWS_SWEEP_INTERVAL_SECONDS = 60;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -337,6 +349,9 @@ describe("fault injection", { timeout: 300_000 }, () => {
     );
     const suspects = tasks.filter((task) => problems.some((problem) => problem.startsWith(task.id)));
     writeFileSync(join(ARTIFACTS, "fault-problems.json"), JSON.stringify(suspects, null, 2));
+    // The records of the tasks the kills cut short, whose recovery the summary times.
+    const killed = worker.killedBatches.flatMap((batch) => [...batch.attempts.keys()].map((id) => byId.get(id)));
+    writeFileSync(join(ARTIFACTS, "fault-killed.json"), JSON.stringify({ killedAt: worker.killedAt, killed }, null, 2));
 
     // Assert
     expect(tracked.size).toBeGreaterThanOrEqual(plan.length);
@@ -370,6 +385,8 @@ describe("fault injection", { timeout: 300_000 }, () => {
     // Act: kill -9 while it holds the batch; a new process comes up as a new Lambda instance would.
     await worker.kill();
     const batch = worker.killedBatches.at(-1)!;
+    // The leases the dead attempts hold, as their last heartbeats left them.
+    const leaseEnds = await Promise.all(ids.map(async (id) => (await stack.deps.store.get(id, new Date()))?.leaseExpiresAt));
     await pause(500);
     await worker.start();
     const recovery = await eventually(
@@ -390,12 +407,26 @@ describe("fault injection", { timeout: 300_000 }, () => {
     const effects = await effectsPerTask(stack);
 
     const slowest = slowestRecoveryMs(recovery)!;
+    const heartbeat = stack.config.heartbeatSeconds;
+    const bound = recoveryBoundSeconds({ heartbeatSeconds: heartbeat, sweepIntervalSeconds: SWEEP_INTERVAL_SECONDS });
+    const awsBound = recoveryBoundSeconds({
+      heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
+      sweepIntervalSeconds: AWS_SWEEP_INTERVAL_SECONDS,
+    });
+    const formula = (h: number, sweep: number) =>
+      `(2 × ${h} + 5) + ${sweep} + ${MESSAGE_WAIT_SECONDS} = ${recoveryBoundSeconds({ heartbeatSeconds: h, sweepIntervalSeconds: sweep })} s`;
     const summary = [
       "",
       "=== Recovery of a killed worker's batch ===",
       `${batch.attempts.size} fault-batch tasks (time limit 60 s, first attempt holding ${BATCH_HOLD_MS / 1000} s) held by ` +
         "the worker process at its SIGKILL; a new process 0.5 s later; no other load, no injected throttling",
       `measured: ${describeRecovery(recovery)}`,
+      "bound = lease (2 × heartbeatSeconds + 5 s) + sweep interval + message wait:",
+      `  this run (test stage: heartbeat ${heartbeat} s, lease ${leaseMs(heartbeat) / 1000} s, sweep every ` +
+        `${SWEEP_INTERVAL_SECONDS} s): ${formula(heartbeat, SWEEP_INTERVAL_SECONDS)}` +
+        ` -> ${slowest <= bound * 1000 ? "met" : "MISSED"}`,
+      `  on AWS (defaults: heartbeat ${DEFAULT_HEARTBEAT_SECONDS} s, lease ${leaseMs(DEFAULT_HEARTBEAT_SECONDS) / 1000} s, ` +
+        `sweep every ${AWS_SWEEP_INTERVAL_SECONDS} s): ${formula(DEFAULT_HEARTBEAT_SECONDS, AWS_SWEEP_INTERVAL_SECONDS)}`,
       "",
     ].join("\n");
     console.log(summary);
@@ -406,6 +437,10 @@ describe("fault injection", { timeout: 300_000 }, () => {
     expect(batch.attempts.size).toBe(BATCH_SIZE);
     expect(finished.map((task) => [task.id, task.status, task.attempt])).toEqual(ids.map((id) => [id, "succeeded", 2]));
     expect(ids.map((id) => effects.get(id)?.length ?? 0)).toEqual(ids.map(() => 1));
-    expect(slowest).toBeGreaterThan(0);
+    // Not before the dead attempt's lease ended (the new attempt never ran alongside it), and within the bound.
+    const claimedAt = ids.map((id) => batch.at + recovery.times.get(id)!);
+    expect(claimedAt.map((at, i) => at >= (leaseEnds[i] ?? Number.POSITIVE_INFINITY))).toEqual(ids.map(() => true));
+    expect(slowest).toBeLessThanOrEqual(bound * 1000);
+    expect(awsBound).toBeLessThanOrEqual(90);
   });
 });

@@ -109,6 +109,10 @@ export function formatSummary(figures: RunFigures): string {
     cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
   );
 
+  const waits = figures.tasks.flatMap((task) => {
+    const claimed = (task.history ?? []).find((event) => event.to === "running");
+    return claimed ? [Date.parse(claimed.at) - Date.parse(task.createdAt)] : [];
+  });
   const c = figures.counters;
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   return [
@@ -131,7 +135,11 @@ export function formatSummary(figures: RunFigures): string {
     `successes whose handler ran twice because a SIGKILL landed between its side effect and its outcome write: ` +
       `${figures.repeatedByKill.length}${figures.repeatedByKill.length ? ` (${figures.repeatedByKill.join(", ")})` : ""}`,
     "  (at-least-once: the new attempt starts only after the dead attempt's lease expired, never alongside it)",
-    "recovery of the slow tasks each SIGKILL cut short (until running again in a new attempt, or finished), under load:",
+    `queue wait (created → first claim): median ${seconds(percentile(waits, 0.5))} s, ` +
+      `p95 ${seconds(percentile(waits, 0.95))} s, max ${seconds(percentile(waits, 1))} s`,
+    "recovery of the slow tasks each SIGKILL cut short (until running again in a new attempt, or finished), under load",
+    "  (re-sent messages wait their turn in the queue as above, and the sweeper re-sends waiting tasks too; the bound,",
+    "   timed on a quiet queue below, holds while workers have room):",
     ...figures.recoveries.map(
       (recovery) => `  kill at +${seconds(recovery.at - figures.startedAt)} s: ${describeRecovery(recovery)}`,
     ),
@@ -153,6 +161,12 @@ export function describeRecovery(recovery: BatchRecovery): string {
   return slowest === undefined
     ? `${tasks}, NOT all recovered (${each} s)`
     : `${tasks}, all running again within ${(slowest / 1000).toFixed(1)} s (${each} s)`;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 }
 
 function countEntry(figures: RunFigures, entry: string): number {
