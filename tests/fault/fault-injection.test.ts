@@ -349,9 +349,14 @@ describe("fault injection", { timeout: 300_000 }, () => {
     );
     const suspects = tasks.filter((task) => problems.some((problem) => problem.startsWith(task.id)));
     writeFileSync(join(ARTIFACTS, "fault-problems.json"), JSON.stringify(suspects, null, 2));
-    // The records of the tasks the kills cut short, whose recovery the summary times.
+    // The records of the slow tasks the kills cut short (whose recovery the summary times), and of the successes a
+    // kill made run twice.
     const killed = worker.killedBatches.flatMap((batch) => [...batch.attempts.keys()].map((id) => byId.get(id)));
-    writeFileSync(join(ARTIFACTS, "fault-killed.json"), JSON.stringify({ killedAt: worker.killedAt, killed }, null, 2));
+    const repeated = repeatedByKill.map((id) => ({ ...byId.get(id), effects: effects.get(id) }));
+    writeFileSync(
+      join(ARTIFACTS, "fault-killed.json"),
+      JSON.stringify({ killedAt: worker.killedAt, killed, repeated }, null, 2),
+    );
 
     // Assert
     expect(tracked.size).toBeGreaterThanOrEqual(plan.length);
