@@ -1,4 +1,5 @@
 /** Configuration, read from the environment once per cold start into a frozen object. */
+import { DEFAULT_HEARTBEAT_SECONDS } from "./domain/lease.ts";
 
 export interface Config {
   readonly tasksTable: string;
@@ -13,9 +14,12 @@ export interface Config {
   readonly workerTimeoutSeconds: number;
   /** Largest request body the HTTP API accepts. */
   readonly maxRequestBytes: number;
-  /** How often a running attempt proves it is alive (and learns it was cancelled). */
+  /**
+   * How often a running attempt proves it is alive (and learns it was cancelled). Its lease lasts two heartbeats and
+   * 5 s, so a dead worker's task runs again within about 2 × this + 5 s + the sweep interval (lib/domain/lease.ts).
+   */
   readonly heartbeatSeconds: number;
-  /** How long a live task may go unseen by a worker before the sweeper re-sends its message. */
+  /** After the sweeper re-sent a live task's message, how long before it looks at the task again. */
   readonly strandedAfterSeconds: number;
   /** Enqueue answers 429 once the queue holds this many messages; 0 = no limit. */
   readonly maxQueueDepth: number;
@@ -57,7 +61,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     taskRetentionDays: positiveNumber(env, "TASK_RETENTION_DAYS", 30),
     workerTimeoutSeconds: positiveNumber(env, "WORKER_TIMEOUT_SECONDS", 300),
     maxRequestBytes: positiveNumber(env, "MAX_REQUEST_BYTES", 64 * 1024),
-    heartbeatSeconds: positiveNumber(env, "HEARTBEAT_SECONDS", 30),
+    heartbeatSeconds: positiveNumber(env, "HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS),
     strandedAfterSeconds: positiveNumber(env, "STRANDED_AFTER_SECONDS", 300),
     maxQueueDepth: nonNegativeNumber(env, "MAX_QUEUE_DEPTH", 0),
     idempotencyWindowSeconds: positiveNumber(env, "IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600),

@@ -9,6 +9,7 @@ import { S3BlobStore } from "./adapters/s3-blob-store.ts";
 import { SqsTaskQueue } from "./adapters/sqs-task-queue.ts";
 import { watchTokensFor } from "./authorizer-container.ts";
 import { type Config, readConfig } from "./config.ts";
+import { lifecycleTiming } from "./domain/lifecycle.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { type Clock, systemClock } from "./ports.ts";
 import { datasetTables } from "./task-types/export/datasets.ts";
@@ -26,7 +27,7 @@ export function buildDependencies(
     store: new DynamoTaskStore({
       client: clients.dynamo,
       tableName: config.tasksTable,
-      timing: { strandedAfterMs: config.strandedAfterSeconds * 1000 },
+      timing: lifecycleTiming(config),
     }),
     queries: new DynamoTaskQueries({ client: clients.dynamo, tableName: config.tasksTable }),
     idempotency: new DynamoIdempotencyStore({ client: clients.dynamo, tableName: config.tasksTable }),

@@ -22,6 +22,7 @@ import {
   continueChange,
   DEFAULT_TIMING,
   failChange,
+  heartbeatChange,
   initialSweepAt,
   type Lease,
   type LifecycleTiming,
@@ -109,12 +110,7 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async heartbeat(ref: TaskRef, leaseToken: string, lease: Lease, now: Date): Promise<void> {
-    const set = {
-      leaseExpiresAt: lease.expiresAt,
-      heartbeatAt: now.toISOString(),
-      sweepAt: lease.expiresAt + this.#timing.strandedAfterMs,
-    };
-    await this.#apply(ref, { set, remove: [] }, { leaseToken });
+    await this.#apply(ref, heartbeatChange(lease, now), { leaseToken });
   }
 
   async *dueForSweep(now: Date, pageSize = 100): AsyncGenerator<string> {

@@ -4,6 +4,7 @@
  * The store applies a change in ONE conditional write, guarded by the task's version or the attempt's lease.
  */
 import type { TaskErrorInfo } from "./errors.ts";
+import { DEFAULT_HEARTBEAT_SECONDS, leaseMs } from "./lease.ts";
 import { canTransition, isTerminal, TaskStatus } from "./status.ts";
 import { MAX_HISTORY_EVENTS, type Task, type TaskEvent, type TaskProgress } from "./task.ts";
 
@@ -19,15 +20,28 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
+/**
+ * When the sweeper looks at a live task (its `sweepAt`). A running task: the moment its lease ends, so that a dead
+ * worker's task is taken over at once. A task that should start (queued at its creation, a due scheduled one, a
+ * retry at its retry time): a lease's length after that, the same wait as a dead worker's task. A task whose message
+ * the sweeper has just re-sent: `strandedAfterMs` later (it may simply be waiting in a backlog).
+ */
 export interface LifecycleTiming {
-  /**
-   * How long a live task may go without visible progress through the queue before the sweeper re-sends its message:
-   * after its creation (queued), its run time (scheduled), its retry time (retrying) or its lease's end (running).
-   */
+  /** A running attempt's lease (lease.ts `leaseMs`): two heartbeats and a margin. */
+  readonly leaseMs: number;
+  /** After a re-send, how long before the sweeper looks at the task again. */
   readonly strandedAfterMs: number;
 }
 
-export const DEFAULT_TIMING: LifecycleTiming = Object.freeze({ strandedAfterMs: 5 * 60_000 });
+export const DEFAULT_TIMING: LifecycleTiming = Object.freeze({
+  leaseMs: leaseMs(DEFAULT_HEARTBEAT_SECONDS),
+  strandedAfterMs: 5 * 60_000,
+});
+
+/** The timing of a deployment's settings. */
+export function lifecycleTiming(settings: { heartbeatSeconds: number; strandedAfterSeconds: number }): LifecycleTiming {
+  return { leaseMs: leaseMs(settings.heartbeatSeconds), strandedAfterMs: settings.strandedAfterSeconds * 1000 };
+}
 
 /** SQS's ceiling for DelaySeconds: a scheduled task further out than this gets its message from the sweeper. */
 export const MAX_SQS_DELAY_MS = 15 * 60_000;
@@ -59,7 +73,7 @@ export function claimChange(task: Task, lease: Lease, now: Date, timing: Lifecyc
       leaseToken: lease.token,
       leaseExpiresAt: lease.expiresAt,
       startedAt: now.toISOString(),
-      sweepAt: lease.expiresAt + timing.strandedAfterMs,
+      sweepAt: lease.expiresAt,
     },
     // A resumed task keeps its progress; a fresh attempt starts from nothing.
     remove: task.checkpoint === undefined ? ["nextRunAt", "progress"] : ["nextRunAt"],
@@ -84,7 +98,7 @@ export function failChange(
 ): Change {
   if (retryAt) {
     return transition(task, TaskStatus.Retrying, now, timing, {
-      set: { error, nextRunAt: retryAt.toISOString(), sweepAt: retryAt.getTime() + timing.strandedAfterMs },
+      set: { error, nextRunAt: retryAt.toISOString(), sweepAt: retryAt.getTime() + timing.leaseMs },
       remove: ["leaseToken", "leaseExpiresAt"],
       error,
     });
@@ -109,7 +123,7 @@ export function abandonChange(task: Task, error: TaskErrorInfo, now: Date, timin
 export function continueChange(task: Task, now: Date, timing: LifecycleTiming): Change {
   const attempt = task.attempt - 1;
   return transition(task, TaskStatus.Queued, now, timing, {
-    set: { attempt, sweepAt: now.getTime() + timing.strandedAfterMs },
+    set: { attempt, sweepAt: now.getTime() + timing.leaseMs },
     remove: ["leaseToken", "leaseExpiresAt"],
     attempt,
     note: "checkpointed; continuing in a new delivery",
@@ -127,7 +141,7 @@ export function cancelChange(task: Task, now: Date, timing: LifecycleTiming): Ch
 /** A failed task gets a fresh budget of `attempts` and goes back to the queue. */
 export function redriveChange(task: Task, attempts: number, now: Date, timing: LifecycleTiming): Change {
   return transition(task, TaskStatus.Queued, now, timing, {
-    set: { maxAttempts: task.attempt + attempts, sweepAt: now.getTime() + timing.strandedAfterMs },
+    set: { maxAttempts: task.attempt + attempts, sweepAt: now.getTime() + timing.leaseMs },
     remove: ["finishedAt", "nextRunAt"],
     note: `redriven with ${attempts} more attempt(s)`,
   });
@@ -152,21 +166,30 @@ export function resentChange(task: Task, now: Date, timing: LifecycleTiming, not
   };
 }
 
-/** Progress, checkpoints and heartbeats: no status change, no history entry. */
+/** The running attempt is alive: its lease runs on, and the sweeper looks at the task only once that lease ends. */
+export function heartbeatChange(lease: Lease, now: Date): Change {
+  return {
+    set: { leaseExpiresAt: lease.expiresAt, heartbeatAt: now.toISOString(), sweepAt: lease.expiresAt },
+    remove: [],
+  };
+}
+
+/** Progress and checkpoints: no status change, no history entry. */
 export function progressChange(progress: TaskProgress, now: Date): Change {
   return { set: { progress, updatedAt: now.toISOString() }, remove: [] };
 }
 
 /**
- * When the sweeper should first look at a new task: once it should have been picked up, or — for a task scheduled
+ * When the sweeper should first look at a new task: a lease's length after it should have started (so that a task
+ * written whose message was never sent runs within the same bound as a dead worker's task), or — for a task scheduled
  * further ahead than SQS can delay a message — a minute into the 15 minutes before its run time, to queue it then.
  */
 export function initialSweepAt(task: Pick<Task, "createdAt" | "runAt">, timing: LifecycleTiming): number {
   const created = Date.parse(task.createdAt);
-  if (!task.runAt) return created + timing.strandedAfterMs;
+  if (!task.runAt) return created + timing.leaseMs;
   const runAt = Date.parse(task.runAt);
   if (runAt - created > MAX_SQS_DELAY_MS) return runAt - MAX_SQS_DELAY_MS + 60_000;
-  return runAt + timing.strandedAfterMs;
+  return runAt + timing.leaseMs;
 }
 
 /** The history with `event` added, the oldest entries dropped past MAX_HISTORY_EVENTS. */
@@ -206,6 +229,6 @@ function transition(
   };
   const remove = [...spec.remove];
   if (isTerminal(to)) remove.push("sweepAt");
-  else set.sweepAt ??= now.getTime() + timing.strandedAfterMs;
+  else set.sweepAt ??= now.getTime() + timing.leaseMs;
   return { set, remove };
 }

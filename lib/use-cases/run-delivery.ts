@@ -1,11 +1,17 @@
 /**
  * Run one delivery of a task message: claim the task, run its type's handler under a deadline, record the outcome.
  * AWS calls for a successful task: one consistent GetItem, then two conditional UpdateItems (the claim and the
- * completion), plus the handler's own I/O, its throttled progress writes and, past `heartbeatSeconds`, heartbeats.
+ * completion), plus the handler's own I/O, its throttled progress writes and, past `heartbeatSeconds`, heartbeats
+ * (one UpdateItem and one ChangeMessageVisibility each).
+ *
+ * The attempt's lease lasts two heartbeats and a margin (lib/domain/lease.ts), each heartbeat extends it and keeps the
+ * message invisible until just after it ends: if this worker dies, the task is free (and its message visible again)
+ * a lease after its last heartbeat, and the sweeper re-sends the message of a task whose lease has ended.
  */
 import { randomUUID } from "node:crypto";
 import { ContinueLater, RetryableError, TransitionConflictError, toTaskError } from "../domain/errors.ts";
 import { backoffSeconds, hasAttemptsLeft } from "../domain/retry.ts";
+import { leaseExpiry, leaseMs } from "../domain/lease.ts";
 import { claimRefusal } from "../domain/lifecycle.ts";
 import { SQS_MAX_VISIBILITY_SECONDS } from "../domain/retry.ts";
 import { TaskStatus } from "../domain/status.ts";
@@ -38,20 +44,26 @@ export interface RunOptions {
 
 /** Time kept back from the invocation's remaining time to record the outcome after a handler is aborted. */
 const SAFETY_MARGIN_MS = 5_000;
-/** How long a lease outlives the attempt's deadline before another delivery may take the task over. */
-const LEASE_GRACE_MS = 5_000;
+/** An attempt whose heartbeats could not extend its lease stops this long before the lease ends. */
+const LEASE_STOP_MARGIN_MS = 2_000;
 /** Back-off for deliveries that failed on our own infrastructure (throttling, a network error). */
 const INFRASTRUCTURE_RETRY_SECONDS = 10;
 /** Tries of an outcome write, and the pause before the second (doubling after): 0.2 + 0.4 + 0.8 + 1.6 s at most. */
 const OUTCOME_WRITE_TRIES = 5;
 const OUTCOME_WRITE_PAUSE_MS = 200;
 
+/** The lease this delivery holds; heartbeats move `expiresAt` on. */
+interface HeldLease {
+  readonly token: string;
+  expiresAt: number;
+}
+
 export async function runDelivery(delivery: Delivery, deps: Dependencies, options: RunOptions): Promise<DeliveryOutcome> {
   const { message } = delivery;
   const log = { taskId: message.id, type: message.type, receiveCount: delivery.receiveCount };
 
   let task: Task;
-  let lease: { token: string; expiresAt: number };
+  let lease: HeldLease;
   let deadline: number;
   let type: AnyTaskType;
   try {
@@ -75,7 +87,10 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
     const refusal = claimRefusal(found, now);
     if (refusal) return await onRefusal(found, refusal, delivery, deps);
     deadline = now.getTime() + Math.min(type.timeoutSeconds * 1000, options.remainingTimeMs() - SAFETY_MARGIN_MS);
-    lease = { token: randomUUID(), expiresAt: deadline + LEASE_GRACE_MS };
+    lease = {
+      token: randomUUID(),
+      expiresAt: leaseExpiry(now.getTime(), deadline, leaseMs(deps.config.heartbeatSeconds)),
+    };
     task = await deps.store.claim(found, lease, now);
   } catch (error) {
     if (error instanceof TransitionConflictError) {
@@ -89,7 +104,7 @@ export async function runDelivery(delivery: Delivery, deps: Dependencies, option
 
   const attemptLog = { ...log, attempt: task.attempt };
   deps.logger.info("attempt started", attemptLog);
-  const result = await runHandler(type, task, lease.token, deadline, delivery, deps);
+  const result = await runHandler(type, task, lease, deadline, delivery, deps);
 
   try {
     if (!result.ok && isCancellation(result.error)) {
@@ -160,17 +175,41 @@ type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown 
 async function runHandler(
   type: AnyTaskType,
   task: Task,
-  leaseToken: string,
+  lease: HeldLease,
   deadline: number,
   delivery: Delivery,
   deps: Dependencies,
 ): Promise<HandlerResult> {
+  const leaseToken = lease.token;
   const controller = new AbortController();
+  // Heartbeats that keep failing must not let the lease end under a running handler: another delivery would then
+  // run the task alongside it. The attempt stops just before the lease it holds ends, unless a heartbeat extended it.
+  let leaseWatch: ReturnType<typeof setTimeout> | undefined;
+  let finished = false;
+  const watchLease = () => {
+    clearTimeout(leaseWatch);
+    if (finished) return; // a heartbeat that was in flight when the handler returned
+    leaseWatch = setTimeout(
+      () =>
+        controller.abort(
+          new RetryableError("lease_expired", "The attempt's heartbeats could not extend its lease; it stopped."),
+        ),
+      Math.max(0, lease.expiresAt - LEASE_STOP_MARGIN_MS - Date.now()),
+    );
+  };
+  watchLease();
+  let beating = false; // one heartbeat at a time: a slow one is not overtaken by the next
   const heartbeat = setInterval(() => {
-    void beat(task, leaseToken, deadline, delivery, deps).catch((error: unknown) => {
-      if (error instanceof TransitionConflictError) controller.abort(error);
-      else deps.logger.warn("heartbeat failed; continuing", { taskId: task.id, error });
-    });
+    if (beating) return;
+    beating = true;
+    beat(task, lease, deadline, delivery, deps, watchLease)
+      .catch((error: unknown) => {
+        if (error instanceof TransitionConflictError) controller.abort(error);
+        else deps.logger.warn("heartbeat failed; continuing", { taskId: task.id, error });
+      })
+      .finally(() => {
+        beating = false;
+      });
   }, deps.config.heartbeatSeconds * 1000);
   const timeout = setTimeout(
     () =>
@@ -217,7 +256,9 @@ async function runHandler(
   } catch (error) {
     return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
   } finally {
+    finished = true;
     clearTimeout(timeout);
+    clearTimeout(leaseWatch);
     clearInterval(heartbeat);
     progress.close();
     aborted.catch(() => {});
@@ -225,13 +266,24 @@ async function runHandler(
 }
 
 /**
- * The running attempt is alive: extend its lease and keep its message invisible until the attempt's deadline has
- * passed. A conflict means the task was cancelled or taken over; the caller aborts the attempt.
+ * The running attempt is alive: extend its lease by a lease's length (never past the deadline's grace), and keep its
+ * message invisible until just after that: should this worker die now, the message comes back as the lease ends.
+ * A conflict means the task was cancelled or taken over; the caller aborts the attempt.
  */
-async function beat(task: Task, leaseToken: string, deadline: number, delivery: Delivery, deps: Dependencies) {
+async function beat(
+  task: Task,
+  lease: HeldLease,
+  deadline: number,
+  delivery: Delivery,
+  deps: Dependencies,
+  onExtended: () => void,
+) {
   const now = deps.clock.now();
-  await deps.store.heartbeat(task, leaseToken, { token: leaseToken, expiresAt: deadline + LEASE_GRACE_MS }, now);
-  const visibleAgainIn = Math.ceil((deadline + LEASE_GRACE_MS - now.getTime()) / 1000) + 1;
+  const expiresAt = leaseExpiry(now.getTime(), deadline, leaseMs(deps.config.heartbeatSeconds));
+  await deps.store.heartbeat(task, lease.token, { token: lease.token, expiresAt }, now);
+  lease.expiresAt = expiresAt;
+  onExtended();
+  const visibleAgainIn = Math.ceil((expiresAt - now.getTime()) / 1000) + 1;
   await deps.queue.delay(delivery.receiptHandle, Math.min(visibleAgainIn, SQS_MAX_VISIBILITY_SECONDS));
 }
 
@@ -254,7 +306,8 @@ async function onRefusal(
       return { kind: "ack", status: "duplicate" };
     case "held": {
       // Another delivery holds the task. Come back when its lease ends: by then it has finished (and this message is
-      // acknowledged as a duplicate), or its worker died (and this message takes the task over).
+      // acknowledged as a duplicate), its heartbeats extended the lease (and this message checks back again at the
+      // new end), or its worker died (and this message takes the task over).
       const delaySeconds = Math.min(Math.ceil((refusal.until - now) / 1000) + 1, SQS_MAX_VISIBILITY_SECONDS);
       deps.logger.info("task is running elsewhere; checking back when its lease ends", { ...log, delaySeconds });
       await deps.queue.delay(delivery.receiptHandle, delaySeconds);

@@ -1,11 +1,13 @@
 /**
  * The sweeper (a scheduled function, every minute): finds live tasks that no worker has seen for longer than they
- * should have — the record was written but its message was never sent or was lost, a worker died holding the task, a
- * retry's message vanished — and sends their message again. It also queues tasks scheduled further ahead than SQS can
- * delay a message, once they are within 15 minutes of their run time.
+ * should have — a worker died holding the task (its lease ended), the record was written but its message was never
+ * sent or was lost, a retry's message vanished — and sends their message again. It also queues tasks scheduled
+ * further ahead than SQS can delay a message, once they are within 15 minutes of their run time.
  *
- * Bound: a live task is looked at no later than `strandedAfterSeconds` after it should have progressed, plus the
- * sweep interval. Re-sending is safe: the worker's guarded claim makes extra messages harmless.
+ * Which tasks it reads is the index key `sweepAt` (lib/domain/lifecycle.ts): a running task's lease end, a lease's
+ * length after a task should have started, `strandedAfterSeconds` after a re-send. Bound (lib/domain/lease.ts): a
+ * dead worker's task, or one written without its message, runs again within 2 × heartbeatSeconds + 5 s + the sweep
+ * interval + the message's wait. Re-sending is safe: the worker's guarded claim makes extra messages harmless.
  */
 import { TransitionConflictError } from "../domain/errors.ts";
 import { MAX_SQS_DELAY_MS } from "../domain/lifecycle.ts";
@@ -49,7 +51,9 @@ export async function sweep(
     const note =
       task.status === TaskStatus.Scheduled && wait > 0
         ? "queued by the sweeper for its run time"
-        : `message re-sent by the sweeper (no worker had it; ${task.status})`;
+        : task.status === TaskStatus.Running
+          ? `message re-sent by the sweeper (the lease of attempt ${task.attempt} ended: its worker stopped)`
+          : `message re-sent by the sweeper (no worker had it; ${task.status})`;
     try {
       // Recorded first, guarded by the version read: of two sweepers, only one sends.
       await deps.store.markResent(task, now, note);

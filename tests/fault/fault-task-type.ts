@@ -15,7 +15,7 @@ export const EFFECTS_PREFIX = "effects/";
 export const PERMANENT_CODE = "told_to_fail";
 
 /** What the handler tells its host (the worker process forwards it to the test over IPC). */
-export type FaultEvent = { kind: "slow-start" | "slow-end"; taskId: string };
+export type FaultEvent = { kind: "slow-start" | "slow-end"; taskId: string; attempt: number };
 
 const input = z
   .object({
@@ -51,11 +51,11 @@ export function faultTaskType(onEvent: (event: FaultEvent) => void = () => {}): 
           await new Promise(() => {});
           break;
         case "slow":
-          onEvent({ kind: "slow-start", taskId: context.taskId });
+          onEvent({ kind: "slow-start", taskId: context.taskId, attempt: context.attempt });
           try {
             await sleep(task.sleepMs, context.signal);
           } finally {
-            onEvent({ kind: "slow-end", taskId: context.taskId });
+            onEvent({ kind: "slow-end", taskId: context.taskId, attempt: context.attempt });
           }
           break;
         case "ok":
@@ -69,6 +69,40 @@ export function faultTaskType(onEvent: (event: FaultEvent) => void = () => {}): 
           contentType: "text/plain",
           signal: context.signal,
         },
+      );
+      return { attempt: context.attempt };
+    },
+  });
+  return type as unknown as AnyTaskType;
+}
+
+/**
+ * `fault-batch`: the batch the recovery measurement kills. Its first attempt holds for `holdMs` (honouring its signal)
+ * and reports itself as a slow task; later attempts succeed at once, with the same one side effect per success. Its
+ * time limit is long next to the heartbeat, as production's 300 s is next to its heartbeat, so that its lease is
+ * the heartbeats' and not the deadline's.
+ */
+export function faultBatchTaskType(onEvent: (event: FaultEvent) => void = () => {}): AnyTaskType {
+  const type = defineTaskType({
+    name: "fault-batch",
+    description: "Test: holds its first attempt until killed; later attempts succeed at once.",
+    input: z.object({ holdMs: z.number().int().min(0).max(60_000) }).strict(),
+    timeoutSeconds: 60,
+    retry: { maxAttempts: 4, baseDelaySeconds: 1, factor: 1.5, maxDelaySeconds: 3, jitter: 0.2 },
+    retentionDays: 1,
+    async handler(task, context) {
+      if (context.attempt === 1) {
+        onEvent({ kind: "slow-start", taskId: context.taskId, attempt: context.attempt });
+        try {
+          await sleep(task.holdMs, context.signal);
+        } finally {
+          onEvent({ kind: "slow-end", taskId: context.taskId, attempt: context.attempt });
+        }
+      }
+      await context.services.blobs.put(
+        `${EFFECTS_PREFIX}${context.taskId}/attempt${context.attempt}-${randomUUID()}`,
+        String(context.attempt),
+        { contentType: "text/plain", signal: context.signal },
       );
       return { attempt: context.attempt };
     },

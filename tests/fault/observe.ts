@@ -1,9 +1,11 @@
 /** Reads the fault suite's outcome straight from the emulator: every task record and every side-effect object. */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { isTerminal } from "../../lib/domain/status.ts";
 import type { Task } from "../../lib/domain/task.ts";
 import type { TestStack } from "../support/stack.ts";
 import { EFFECTS_PREFIX } from "./fault-task-type.ts";
+import type { KilledBatch } from "./worker-control.ts";
 
 /** Every `fault` task in the stack's table (paginated: the records outgrow one 1 MB Scan page). */
 export async function allFaultTasks(stack: TestStack): Promise<Task[]> {
@@ -70,4 +72,38 @@ export function repeatsExplainedByKills(
         killedAt.some((at) => at >= from && at <= until)
       );
     });
+}
+
+/**
+ * How long after the SIGKILL at `killedAt` a task it cut short in `attempt` was running again in a new attempt, or
+ * had finished, read from the task's history (the worker's own timestamps; the test and the worker share a clock).
+ * Undefined while it is still held by the dead attempt.
+ */
+export function recoveredAfterMs(task: Task, killedAt: number, attempt: number): number | undefined {
+  const event = (task.history ?? []).find(
+    (e) => (e.to === "running" && e.attempt > attempt) || isTerminal(e.to),
+  );
+  return event ? Math.max(0, Date.parse(event.at) - killedAt) : undefined;
+}
+
+/** The recovery of one killed batch: per task, how long until it ran again (undefined: it did not). */
+export interface BatchRecovery {
+  readonly at: number;
+  readonly times: ReadonlyMap<string, number | undefined>;
+}
+
+export function batchRecovery(batch: KilledBatch, tasks: ReadonlyMap<string, Task>): BatchRecovery {
+  const times = new Map<string, number | undefined>();
+  for (const [id, attempt] of batch.attempts) {
+    const task = tasks.get(id);
+    times.set(id, task && recoveredAfterMs(task, batch.at, attempt));
+  }
+  return { at: batch.at, times };
+}
+
+/** The slowest task of a batch (undefined if one has not recovered, or the batch was empty). */
+export function slowestRecoveryMs(recovery: BatchRecovery): number | undefined {
+  const times = [...recovery.times.values()];
+  if (times.length === 0 || times.some((time) => time === undefined)) return undefined;
+  return Math.max(...(times as number[]));
 }

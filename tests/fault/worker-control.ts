@@ -6,11 +6,21 @@ import type { WorkerReport } from "./worker-process.ts";
 
 const SCRIPT = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
 
+/** The slow tasks a SIGKILL found running: the batch whose recovery is timed. */
+export interface KilledBatch {
+  /** Epoch ms of the SIGKILL. */
+  readonly at: number;
+  /** Task id → the attempt the kill cut short. */
+  readonly attempts: ReadonlyMap<string, number>;
+}
+
 export class WorkerControl {
-  readonly #env: NodeJS.ProcessEnv;
+  #env: NodeJS.ProcessEnv;
   #child: ChildProcess | undefined;
-  /** Slow tasks running in the current process, as it reported them. */
-  readonly slowRunning = new Set<string>();
+  /** Slow tasks running in the current process (task id → attempt), as it reported them. */
+  readonly slowRunning = new Map<string, number>();
+  /** One entry per SIGKILL. */
+  readonly killedBatches: KilledBatch[] = [];
   throttles = 0;
   starts = 0;
   kills = 0;
@@ -24,6 +34,11 @@ export class WorkerControl {
 
   constructor(env: NodeJS.ProcessEnv) {
     this.#env = env;
+  }
+
+  /** Changes the environment of the processes started from now on. */
+  setEnv(changes: NodeJS.ProcessEnv): void {
+    this.#env = { ...this.#env, ...changes };
   }
 
   /** Forks a new worker process and waits until its pollers and sweeper are running. */
@@ -41,7 +56,7 @@ export class WorkerControl {
       if (message.kind === "ready") ready = true;
       else if (message.kind === "throttled") this.throttles++;
       else if (message.kind === "log") this.logs.push(message);
-      else if (message.kind === "slow-start") this.slowRunning.add(message.taskId);
+      else if (message.kind === "slow-start") this.slowRunning.set(message.taskId, message.attempt);
       else if (message.kind === "slow-end") this.slowRunning.delete(message.taskId);
     });
     this.#child = child;
@@ -60,7 +75,9 @@ export class WorkerControl {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     this.interrupted += this.slowRunning.size;
     this.kills++;
-    this.killedAt.push(Date.now());
+    const at = Date.now();
+    this.killedAt.push(at);
+    this.killedBatches.push({ at, attempts: new Map(this.slowRunning) });
     child.kill("SIGKILL");
     await exited;
     this.slowRunning.clear();

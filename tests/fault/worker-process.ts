@@ -1,8 +1,9 @@
 /**
  * The fault suite's worker: a real separate process (the test SIGKILLs it mid-task and starts a new one, as Lambda
  * starts a new instance). It runs what the deployed background functions run — the worker handler behind the local
- * SQS event source, the dead-letter consumer, and the sweeper on a one-second timer — with the `fault` task type and a
- * DynamoDB client that throws ProvisionedThroughputExceededException for a share of its UpdateItem calls.
+ * SQS event source, the dead-letter consumer, and the sweeper on a one-second timer — with the `fault` and
+ * `fault-batch` task types and a DynamoDB client that throws ProvisionedThroughputExceededException for a share of
+ * its UpdateItem calls.
  *
  * Environment: the stack's function environment (TestStack.environment: WATCH_TOKEN_SECRET included, since the
  * emulator has no Secrets Manager), AWS_ENDPOINT_URL, FAULT_QUEUE_URL/ARN, FAULT_DLQ_URL/ARN, FAULT_THROTTLE_RATE
@@ -18,7 +19,7 @@ import { createWorkerHandler } from "../../lib/handlers/worker.ts";
 import { silentLogger } from "../../lib/logger.ts";
 import { startBackgroundFunctions } from "../../infra/local-background.ts";
 import { registryWith } from "../support/task-types.ts";
-import { type FaultEvent, faultTaskType } from "./fault-task-type.ts";
+import { type FaultEvent, faultBatchTaskType, faultTaskType } from "./fault-task-type.ts";
 
 export type WorkerReport =
   | { kind: "ready" }
@@ -69,7 +70,7 @@ const logTo =
 // Fail fast on an environment without the literal watch-token key: nothing here could fetch it from the emulator.
 required("WATCH_TOKEN_SECRET");
 const deps = buildDependencies(readConfig(env), clients, {
-  taskTypes: registryWith(faultTaskType(report)),
+  taskTypes: registryWith(faultTaskType(report), faultBatchTaskType(report)),
   logger: { ...silentLogger, warn: logTo("warn"), error: logTo("error") },
 });
 const onError = () => {}; // outages and kills are the point here; the test checks outcomes, not logs

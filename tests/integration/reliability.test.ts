@@ -6,6 +6,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeTaskMessage } from "../../lib/adapters/sqs-task-queue.ts";
 import { buildDependencies } from "../../lib/container.ts";
+import { leaseMs, recoveryBoundSeconds } from "../../lib/domain/lease.ts";
 import { type Task, createTask, newTaskId } from "../../lib/domain/task.ts";
 import { createEnqueueHandler } from "../../lib/handlers/enqueue.ts";
 import { createCancelHandler, createRedriveAllHandler, createRedriveHandler } from "../../lib/handlers/task-actions.ts";
@@ -19,6 +20,8 @@ import { countingTaskType, registryWith } from "../support/task-types.ts";
 import { eventually } from "../support/wait.ts";
 
 const counting = countingTaskType({ timeoutSeconds: 30 });
+/** The sweeper's schedule translated to the test stage (every minute on AWS, heartbeats of 10 s there and 1 s here). */
+const SWEEP_INTERVAL_SECONDS = 1;
 const registry = registryWith(counting.type);
 let stack: TestStack;
 
@@ -224,7 +227,8 @@ describe("the sweeper", () => {
     // The process died between PutItem and SendMessage.
     const task = createTask({ id: newTaskId(new Date()), tenant: TEST_TENANT, type: "count", input: {}, maxAttempts: 3, retentionDays: 1, now: new Date() });
     await stack.deps.store.create(task);
-    const later = new Date(Date.now() + (stack.config.strandedAfterSeconds + 1) * 1000);
+    // The sweeper first looks at a new task a lease after it was written.
+    const later = new Date(Date.now() + leaseMs(stack.config.heartbeatSeconds) + 1_000);
 
     const report = await sweep({ ...stack.deps, clock: { now: () => later } });
 
@@ -233,6 +237,46 @@ describe("the sweeper", () => {
     try {
       expect((await until(task.id, ["succeeded"])).history?.some((e) => e.note?.includes("sweeper"))).toBe(true);
     } finally {
+      await worker.stop();
+    }
+  });
+
+  it("picks up a task written without its message within the recovery bound, the sweeper on its schedule", async () => {
+    const boundMs =
+      recoveryBoundSeconds({
+        heartbeatSeconds: stack.config.heartbeatSeconds,
+        sweepIntervalSeconds: SWEEP_INTERVAL_SECONDS,
+      }) * 1000;
+    const worker = stack.startWorker();
+    let sweeping = false;
+    const sweeper = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      void sweep(stack.deps)
+        .catch(() => {}) // the next run tries again
+        .finally(() => {
+          sweeping = false;
+        });
+    }, SWEEP_INTERVAL_SECONDS * 1000);
+    try {
+      // The producer wrote the record and died before SendMessage.
+      const task = createTask({ id: newTaskId(new Date()), tenant: TEST_TENANT, type: "count", input: { note: "no message" }, maxAttempts: 3, retentionDays: 1, now: new Date() });
+      await stack.deps.store.create(task);
+
+      const done = await until(task.id, ["succeeded"], boundMs + 10_000);
+
+      const claimedAt = Date.parse(done.history?.find((event) => event.to === "running")?.at ?? "");
+      const waitedMs = claimedAt - Date.parse(task.createdAt);
+      console.log(
+        `task written without its message: claimed after ${(waitedMs / 1000).toFixed(1)} s ` +
+          `(bound at heartbeat ${stack.config.heartbeatSeconds} s, sweep every ${SWEEP_INTERVAL_SECONDS} s: ${boundMs / 1000} s)`,
+      );
+      // Not before the sweeper's first look (no message could have run it earlier), and within the bound.
+      expect(waitedMs).toBeGreaterThanOrEqual(leaseMs(stack.config.heartbeatSeconds));
+      expect(waitedMs).toBeLessThanOrEqual(boundMs);
+      expect(done.history?.some((event) => event.note?.includes("re-sent by the sweeper"))).toBe(true);
+    } finally {
+      clearInterval(sweeper);
       await worker.stop();
     }
   });
