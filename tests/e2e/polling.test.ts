@@ -319,7 +319,8 @@ describe("offload keys --stage local, against the running stack", () => {
 
 describe("cancel and redrive, through the client, the CLI and the redrive script", () => {
   it("client: cancels a running task, whose events then end in cancelled", async () => {
-    const task = await client.enqueue("echo", { sleepMs: 20_000, steps: 20 });
+    // A minute of work: the cancel lands long before the end even when a loaded machine makes the API slow.
+    const task = await client.enqueue("echo", { sleepMs: 60_000, steps: 60 });
     await client.waitUntilDone(task.id, { timeoutMs: 2_000 }).catch(() => undefined); // let it start
     const cancelled = await client.cancel(task.id);
     expect(cancelled.status).toBe("cancelled");
