@@ -22,13 +22,13 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BuildOptions, build, version as esbuildVersion } from "esbuild";
 import type { ServerlessConfig } from "./serverless-config.ts";
 
-/** Cached bundle sets kept (one per build options and lockfiles: an older one serves a branch switched back to). */
-const BUNDLE_ENTRIES_KEPT = 2;
+/** Cached bundle sets kept, newest first (an older one serves a branch switched back to). */
+const BUNDLE_ENTRIES_KEPT = 3;
 /** Events serverless-offline serves for `npm start`; everything else runs in the local worker process. */
 const SERVED_EVENTS = new Set(["http", "httpApi"]);
 
@@ -58,7 +58,7 @@ const PLUGIN_OPTIONS = [
 
 /**
  * serverless-offline's configuration for `npm start`, from `print`'s resolved configuration; `codeDir` holds the
- * bundles (`buildFunctions`).
+ * bundles (`bundleFunctions`).
  */
 export function offlineConfig(config: ServerlessConfig, codeDir: string): Record<string, unknown> {
   const resolved = structuredClone(config) as unknown as Record<string, any>;
@@ -79,8 +79,9 @@ export function offlineConfig(config: ServerlessConfig, codeDir: string): Record
  * Bundles every function's module into `outDir/<its folder>` (`functions/enqueue.mjs`, ...) with one esbuild build, or
  * links the bundles of an earlier start from `cacheDir` when none of their inputs changed: the build options, esbuild's
  * version, the lockfiles, and the content of every file the build read (esbuild's metafile: the functions, lib/, the
- * node_modules files bundled). Each start gets links of its own, so replacing a cache entry never touches a running
- * start's bundles. Without `cacheDir`, it just builds.
+ * node_modules files bundled). A cache entry never changes once written (a new build is a new entry; the newest few
+ * are kept, so switching branches back finds its own), and each start gets links of its own: pruning an entry never
+ * touches a running start's bundles. Without `cacheDir`, it just builds.
  */
 export async function bundleFunctions(
   config: ServerlessConfig,
@@ -92,27 +93,30 @@ export async function bundleFunctions(
     await build({ ...buildOptions, outdir: outDir });
     return { cached: false };
   }
-  const key = createHash("sha256").update(`${esbuildVersion}\0${JSON.stringify(buildOptions)}\0`);
+  const hash = createHash("sha256").update(`${esbuildVersion}\0${JSON.stringify(buildOptions)}\0`);
   for (const file of ["package-lock.json", "node_modules/.package-lock.json", "tsconfig.json"]) {
-    key.update(`${file}\0`).update(await readFile(join(projectRoot, file)).catch(() => "(none)"));
+    hash.update(`${file}\0`).update(await readFile(join(projectRoot, file)).catch(() => "(none)"));
   }
-  const entry = join(cacheDir, `functions-${key.digest("hex").slice(0, 32)}`);
-  if (await linkCached(entry, projectRoot, outDir)) return { cached: true };
+  const prefix = `functions-${hash.digest("hex").slice(0, 16)}-`;
+  const candidates = await readdir(cacheDir).catch(() => [] as string[]);
+  for (const name of await newestFirst(cacheDir, candidates.filter((entry) => entry.startsWith(prefix)))) {
+    if (await linkCached(join(cacheDir, name), projectRoot, outDir)) return { cached: true };
+  }
 
   const { metafile } = await build({ ...buildOptions, outdir: outDir, metafile: true });
   const inputs: Record<string, string> = {};
-  for (const input of Object.keys(metafile.inputs)) inputs[input] = hashFile(join(projectRoot, input));
-  // Into the cache: a copy (links) of this start's bundles, renamed into place whole; the newest entries are kept.
+  for (const input of Object.keys(metafile.inputs).sort()) inputs[input] = hashFile(join(projectRoot, input));
+  const manifest = JSON.stringify(inputs);
+  // Into the cache: links to this start's bundles, renamed into place whole, named after what they were built from.
+  const entry = join(cacheDir, `${prefix}${createHash("sha256").update(manifest).digest("hex").slice(0, 16)}`);
   const building = `${entry}.${process.pid}.tmp`;
   await rm(building, { recursive: true, force: true });
   await linkTree(join(outDir, "functions"), join(building, "functions"));
-  await writeFile(join(building, "inputs.json"), JSON.stringify(inputs));
-  await rm(entry, { recursive: true, force: true });
+  await writeFile(join(building, "inputs.json"), manifest);
   await rename(building, entry).catch(() => rm(building, { recursive: true, force: true })); // a parallel start won
-  const entries = (await readdir(cacheDir)).filter((name) => /^functions-[0-9a-f]+$/.test(name));
-  const dated = await Promise.all(entries.map(async (name) => ({ name, at: (await stat(join(cacheDir, name))).mtimeMs })));
-  const old = dated.sort((a, b) => b.at - a.at).slice(BUNDLE_ENTRIES_KEPT);
-  await Promise.all(old.map(({ name }) => rm(join(cacheDir, name), { recursive: true, force: true })));
+  const entries = (await readdir(cacheDir)).filter((name) => /^functions-[0-9a-f]+-[0-9a-f]+$/.test(name));
+  const stale = (await newestFirst(cacheDir, entries)).slice(BUNDLE_ENTRIES_KEPT);
+  await Promise.all(stale.map((name) => rm(join(cacheDir, name), { recursive: true, force: true })));
   return { cached: false };
 }
 
@@ -123,12 +127,20 @@ async function linkCached(entry: string, projectRoot: string, outDir: string): P
     // ~800 files, ~3 MB: read at once, in well under 0.1 s.
     for (const [input, hash] of Object.entries(inputs)) if (hashFile(join(projectRoot, input)) !== hash) return false;
     await linkTree(join(entry, "functions"), join(outDir, "functions"));
+    await utimes(entry, new Date(), new Date()); // in use: kept when the cache is pruned
     return true;
   } catch {
-    // No entry, a file gone, or the entry replaced meanwhile: build.
+    // An input gone, or the entry pruned meanwhile: try another, or build.
     await rm(join(outDir, "functions"), { recursive: true, force: true });
     return false;
   }
+}
+
+async function newestFirst(dir: string, names: string[]): Promise<string[]> {
+  const dated = await Promise.all(
+    names.map(async (name) => ({ name, at: (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })),
+  );
+  return dated.sort((a, b) => b.at - a.at).map(({ name }) => name);
 }
 
 async function linkTree(from: string, to: string): Promise<void> {

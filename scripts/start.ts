@@ -322,6 +322,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.exit(1);
   });
 }
+// What ran this process is gone (npm got SIGTERM alone: neither npm nor its shell passes it on): stop too, rather than
+// live on as an orphan holding the ports.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown(0);
+}, 1_000).unref();
 process.on("uncaughtException", (error) => {
   console.error(`[offload] ${error.stack ?? error.message}`);
   void shutdown(1);

@@ -1,7 +1,8 @@
 /**
  * `npm start`'s run folder (`.offline/<pid>`: serverless-offline's configuration and the bundles it runs) is removed on
- * every way out — Ctrl-C of the process group, SIGTERM to the start process alone, the HTTP API's process dying — and a
- * start removes the folders of starts that were killed outright, never one whose process is alive (a parallel start).
+ * every way out — Ctrl-C of the process group, SIGTERM to the start process or to npm alone, the HTTP API's process
+ * dying — and a start removes the folders of starts that were killed outright, never one whose process is alive (a
+ * parallel start).
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -90,6 +91,19 @@ describe("npm start's run folder", () => {
     cleanup.push(folder);
     try {
       process.kill(pid, "SIGTERM");
+      await groupGone(app);
+      expect(existsSync(folder)).toBe(false);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("removes it when npm alone gets SIGTERM (npm does not pass it on): the start sees its parent gone", async () => {
+    const app = await startApp(env);
+    const { folder } = runFolderOf(app);
+    cleanup.push(folder);
+    try {
+      process.kill(app.process.pid!, "SIGTERM");
       await groupGone(app);
       expect(existsSync(folder)).toBe(false);
     } finally {

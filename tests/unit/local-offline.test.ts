@@ -124,5 +124,12 @@ describe("bundleFunctions with a cache", () => {
     expect(await answer("run3")).toBe("second");
     expect(await answer("run2")).toBe("first"); // a running start's bundles are its own
     expect(await bundle("run4")).toEqual({ cached: true });
+    expect(await answer("run4")).toBe("second");
+  });
+
+  it("keeps the bundles of earlier sources too: switching back to them builds nothing", async () => {
+    await writeFile(join(root, "lib", "word.ts"), 'export const word: string = "first";\n');
+    expect(await bundle("run5")).toEqual({ cached: true });
+    expect(await answer("run5")).toBe("first");
   });
 });
