@@ -46,6 +46,8 @@ const children = new Set<ChildProcess>();
 let emulator: RunningEmulator | undefined;
 let gateway: LocalGateway | undefined;
 let stopping = false;
+/** The functions' bundling, while it runs: esbuild must not write into the run folder after it is removed. */
+let bundling: Promise<void> | undefined;
 
 async function main() {
   const stale = removeStaleRunFolders();
@@ -94,8 +96,10 @@ async function main() {
   let api = startApi({ ...env, OFFLOAD_DEV_API_KEY: likelyKey }, offlinePort, runDir);
   progress("starting the HTTP API (serverless-offline)…");
   // The bundles it runs, built (or linked from the cache) while it boots: it loads a function at its first call.
-  const bundled = bundleFunctions(config, { projectRoot: PROJECT_ROOT, outDir: runDir, cacheDir: CACHE_DIR });
-  bundled.catch(() => undefined); // awaited below
+  bundling = bundleFunctions(config, { projectRoot: PROJECT_ROOT, outDir: runDir, cacheDir: CACHE_DIR }).then(
+    ({ cached }) => progress(cached ? "functions: the bundles of an earlier start reused" : "functions bundled"),
+  );
+  bundling.catch(() => undefined); // awaited below
   progress("bundling the functions (esbuild, unless the cache has them)…");
 
   // Loaded only now, so that serverless-offline's boot does not wait for them (~0.7 s).
@@ -111,7 +115,7 @@ async function main() {
     WORKER_TIMEOUT_SECONDS: String(worker?.timeout ?? 300),
     LOCAL_WORKER_BATCH_SIZE: String(params.workerBatchSize ?? 10),
     LOCAL_WORKER_CONCURRENCY: String(Math.min(Number(params.workerMaxConcurrency ?? 4), 4)),
-  });
+  }).then(() => progress("worker polling the task queue"));
   workerReady.catch(() => undefined); // awaited below
   progress("starting the worker process…");
 
@@ -135,11 +139,7 @@ async function main() {
     await api.replace();
     api = startApi({ ...env, OFFLOAD_DEV_API_KEY: devKey.key }, offlinePort, runDir);
   }
-  await Promise.all([
-    bundled.then(({ cached }) => progress(cached ? "functions: bundles of an earlier start reused" : "functions bundled")),
-    api.ready.then(() => progress("HTTP API up")),
-    workerReady.then(() => progress("worker polling the task queue")),
-  ]);
+  await Promise.all([bundling, api.ready, workerReady]);
 
   console.log(`
 Offload is running (started in ${seconds()}).
@@ -252,7 +252,7 @@ function startApi(env: NodeJS.ProcessEnv, offlinePort: number, runDir: string): 
   const ready = (async () => {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline && !replaced) {
-      if (await answers(`http://127.0.0.1:${offlinePort}/tasks/ping`, 1_000)) return;
+      if (await answers(`http://127.0.0.1:${offlinePort}/tasks/ping`, 1_000)) return progress("HTTP API up");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (!replaced) throw new Error(`The HTTP API (serverless-offline) did not come up within ${READY_TIMEOUT_MS / 1000} s.`);
@@ -295,6 +295,7 @@ async function shutdown(code: number) {
     ),
   );
   await emulator?.stop();
+  await Promise.race([bundling?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   process.exit(code);
 }
 
