@@ -2,8 +2,9 @@
  * The background functions, run locally as Lambda would run them: the real worker handler fed by a local SQS event
  * source on the task queue, the dead-letter consumer on the DLQ, and the sweeper on a timer (every
  * LOCAL_SWEEP_INTERVAL_SECONDS, default 60, like its `rate(1 minute)` schedule). Started (and restarted if it dies)
- * by `npm start`; reads the same environment the Lambdas get. `npm start` starts it while it creates the queues: it
- * waits for them (up to LOCAL_WORKER_QUEUE_WAIT_SECONDS, default 60) and reports `{ready: true}` once it polls them.
+ * by `npm start`; reads the same environment the Lambdas get. `npm start` starts it while it starts the emulator and
+ * creates the queues: it waits for them (up to LOCAL_WORKER_QUEUE_WAIT_SECONDS, default 60) and reports
+ * `{ready: true}` once it polls them.
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from "@aws-sdk/client-sqs";
 import { handler as deadLetter } from "../functions/dead-letter.ts";
@@ -22,7 +23,9 @@ async function queue(name: string) {
     try {
       ({ QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name })));
     } catch (error) {
-      if (!(error instanceof QueueDoesNotExist) || Date.now() > deadline) throw error;
+      // Not created yet, or the emulator not listening yet.
+      const early = error instanceof QueueDoesNotExist || (error as { code?: string }).code === "ECONNREFUSED";
+      if (!early || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

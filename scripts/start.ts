@@ -102,12 +102,7 @@ async function main() {
   bundling.catch(() => undefined); // awaited below
   progress("bundling the functions (esbuild, unless the cache has them)…");
 
-  // Loaded only now, so that serverless-offline's boot does not wait for them (~0.7 s).
-  const [{ provisionStack }, { ensureDevKey }] = await Promise.all([
-    import("../infra/provision.ts"),
-    import("./dev-key.ts"),
-    configured || emulator ? undefined : startEmbeddedEmulator(),
-  ]);
+  // The worker process loads meanwhile too, and waits for the emulator and its queues.
   const worker = config.functions.worker;
   const params = (config as unknown as { params: { default: Record<string, unknown> } }).params.default;
   const workerReady = startWorker({
@@ -118,6 +113,13 @@ async function main() {
   }).then(() => progress("worker polling the task queue"));
   workerReady.catch(() => undefined); // awaited below
   progress("starting the worker process…");
+
+  // Loaded only now, so that serverless-offline's boot does not wait for them (~0.7 s).
+  const [{ provisionStack }, { ensureDevKey }] = await Promise.all([
+    import("../infra/provision.ts"),
+    import("./dev-key.ts"),
+    configured || emulator ? undefined : startEmbeddedEmulator(),
+  ]);
 
   const stack = await provisionStack(config, { endpoint, region, secrets: { [secretName]: watchTokenSecret } });
   if (stack.secrets[secretName] !== watchTokenSecret) throw new Error(`serverless.yml defines no secret ${secretName}.`);
