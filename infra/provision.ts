@@ -23,6 +23,11 @@ export interface ProvisionTarget {
   readonly region: string;
   /** The account id the emulator uses in ARNs (both fauxqs and LocalStack use 000000000000). */
   readonly accountId?: string;
+  /**
+   * Values, by secret name, for secrets CloudFormation would generate: a caller that hands them to processes it starts
+   * before provisioning ends picks them itself. The others are generated.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 export interface ProvisionedStack {
@@ -233,7 +238,7 @@ export async function provisionStack(config: ServerlessConfig, target: Provision
       }
       case "AWS::SecretsManager::Secret": {
         const name = props.Name as string;
-        secrets[name] = randomBytes(48).toString("base64url");
+        secrets[name] = target.secrets?.[name] ?? randomBytes(48).toString("base64url");
         created[logicalId] = {
           type: definition.Type,
           name,

@@ -29,13 +29,17 @@ export interface DevKey {
   readonly reused: boolean;
 }
 
-/** Makes sure the development key is stored in the local stack's key table and saved with `apiUrl`. */
+/**
+ * Makes sure the development key is stored in the local stack's key table and saved with `apiUrl`: the saved key if
+ * it can be restored, else `preferred` (a key no table holds yet: local-state.ts's `likelyDevKey`), else a new one.
+ */
 export async function ensureDevKey(options: {
   endpoint: string;
   region: string;
   tableName: string;
   apiUrl: string;
   path?: string;
+  preferred?: string;
 }): Promise<DevKey> {
   const path = options.path ?? localStatePath();
   const credentials = process.env.AWS_ACCESS_KEY_ID ? undefined : { accessKeyId: "test", secretAccessKey: "test" };
@@ -46,6 +50,10 @@ export async function ensureDevKey(options: {
     let key: string | undefined;
     if (saved && parseApiKey(saved.apiKey) && (await restoreApiKey(saved.apiKey, DEV_KEY, deps))) key = saved.apiKey;
     const reused = key !== undefined;
+    const { preferred } = options;
+    if (!key && preferred && preferred !== saved?.apiKey && parseApiKey(preferred)) {
+      if (await restoreApiKey(preferred, DEV_KEY, deps)) key = preferred;
+    }
     key ??= (await createApiKey(DEV_KEY, deps)).key;
     await writeLocalState({ apiUrl: options.apiUrl, apiKey: key }, path);
     const shown = relative(process.cwd(), path);

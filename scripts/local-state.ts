@@ -8,6 +8,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../infra/serverless-config.ts";
+import { generateApiKey, parseApiKey } from "../lib/domain/api-key.ts";
 
 export interface LocalState {
   /** The local API's base URL, e.g. `http://127.0.0.1:3000`. */
@@ -42,6 +43,16 @@ export async function writeLocalState(state: LocalState, path = localStatePath()
   await writeFile(temporary, `${JSON.stringify({ apiUrl: state.apiUrl, apiKey: state.apiKey }, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600); // the mode above only applies to a new file
   await rename(temporary, path);
+}
+
+/**
+ * The development key `npm start` will most likely settle on (scripts/dev-key.ts `ensureDevKey`, as `preferred`),
+ * known before the key table exists: the saved one, else a new one. `npm start` hands it to the HTTP layer (the
+ * dashboard prefills it) while the stack is being created.
+ */
+export async function likelyDevKey(path = localStatePath()): Promise<string> {
+  const saved = await readLocalState(path);
+  return saved && parseApiKey(saved.apiKey) ? saved.apiKey : generateApiKey().key;
 }
 
 /** Whether two API base URLs are the same (trailing slashes aside). */

@@ -21,6 +21,8 @@ export interface RunningApp {
   /** The AWS endpoint the stack uses (the banner's `AWS` line). */
   readonly awsEndpoint: string;
   readonly process: ChildProcess;
+  /** Milliseconds from spawning `npm start` to its "Offload is running" banner. */
+  readonly readyAfterMs: number;
   /** Everything the stack printed so far. */
   output(): string;
   /** Ctrl-C to the whole process group, then waits for every process of it to exit. */
@@ -44,6 +46,8 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { stateDir?: str
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "offload-state-")));
   const ownsStateDir = options.stateDir === undefined;
   let output = "";
+  let readyAt: number | undefined;
+  const spawnedAt = performance.now();
   const child = spawn("npm", ["start"], {
     cwd: PROJECT_ROOT,
     env: {
@@ -56,7 +60,10 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { stateDir?: str
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  child.stdout?.on("data", (chunk) => (output += String(chunk)));
+  child.stdout?.on("data", (chunk) => {
+    output += String(chunk);
+    if (readyAt === undefined && output.includes("Offload is running")) readyAt = performance.now();
+  });
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
 
   const groupAlive = () => {
@@ -94,6 +101,7 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { stateDir?: str
     stateDir,
     awsEndpoint: /^ {2}AWS {8}(\S+)/m.exec(output)?.[1] ?? "",
     process: child,
+    readyAfterMs: (readyAt ?? performance.now()) - spawnedAt,
     output: () => output,
     stop,
   };
