@@ -8,13 +8,14 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from "aws-lambda";
 import { type AuthorizerContext, principalToContext } from "../domain/access.ts";
 import { type AuthorizeDependencies, authorize } from "../use-cases/authorize.ts";
+import { requestHeader } from "./http.ts";
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 export function createAuthorizerHandler(deps: () => AuthorizeDependencies) {
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
     const verdict = await authorize(
-      { authorization: headerOf(event.headers, "authorization"), queryToken: event.queryStringParameters?.token },
+      { authorization: requestHeader(event, "authorization"), queryToken: event.queryStringParameters?.token },
       deps(),
     );
     if ("refused" in verdict) {
@@ -23,12 +24,4 @@ export function createAuthorizerHandler(deps: () => AuthorizeDependencies) {
     }
     return { isAuthorized: true, context: principalToContext(verdict.principal) };
   };
-}
-
-/** A header whatever its case (API Gateway lower-cases them; serverless-offline passes them as sent). */
-function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
 }

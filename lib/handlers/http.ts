@@ -148,8 +148,14 @@ export function pathParameter(event: HttpEvent, name: string): string {
   return value;
 }
 
-/** A request header, whatever its case. */
-export function requestHeader(event: HttpEvent, name: string): string | undefined {
+/**
+ * A request header, whatever its case (API Gateway lower-cases names; serverless-offline passes them as sent). Takes
+ * any event with headers: HTTP events and the authorizer's alike.
+ */
+export function requestHeader(
+  event: { readonly headers?: Readonly<Record<string, string | undefined>> | undefined },
+  name: string,
+): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted) return value;

@@ -43,8 +43,9 @@ export async function restoreApiKey(key: string, request: NewApiKey, deps: KeyDe
   return deps.keys.create({ ...newRecord(request, deps.clock.now()), prefix: parsed.prefix, hash: hashApiKey(key) });
 }
 
+/** Revokes the key with this public prefix (the caller turns a whole key into its prefix). */
 export async function revokeApiKey(prefix: string, deps: KeyDependencies): Promise<ApiKeyRecord | undefined> {
-  return deps.keys.revoke(prefix.replace(/^ofl_sk_/, "").split("_")[0] ?? prefix, deps.clock.now());
+  return deps.keys.revoke(prefix, deps.clock.now());
 }
 
 function newRecord(request: NewApiKey, now: Date): Omit<ApiKeyRecord, "prefix" | "hash"> {
