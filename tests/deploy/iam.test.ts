@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../infra/serverless-config.ts";
-import { type CloudFormationTemplate, packageService, readTemplate } from "../support/package.ts";
+import {
+  type CloudFormationTemplate,
+  packageService,
+  readTemplate,
+  resourceOf,
+  resourcesOfType,
+} from "../support/package.ts";
 
 /** A stack resource or attribute as Fn::Sub writes it: `${TasksTable.Arn}`, `${WatchTokenSecret}` (see `render`). */
 const sub = (expression: string) => `\${${expression}}`;
@@ -140,15 +146,8 @@ beforeAll(async () => {
   template = readTemplate(await packageService("dev"));
 }, 180_000);
 
-function resource(logicalId: string) {
-  const found = template.Resources[logicalId];
-  if (!found) throw new Error(`No resource ${logicalId} in the template.`);
-  return found;
-}
-
-function ofType(type: string) {
-  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-}
+const resource = (logicalId: string) => resourceOf(template, logicalId);
+const ofType = (type: string) => resourcesOfType(template, type);
 
 /** Function name in serverless.yml (e.g. `redriveOne`) → its Lambda resource. */
 function lambdas(): Map<string, Record<string, any>> {

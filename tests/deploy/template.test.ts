@@ -1,7 +1,13 @@
 /** What `serverless deploy` would send to CloudFormation, checked from `serverless package` output (offline). */
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeysTableName } from "../../lib/resource-names.ts";
-import { type CloudFormationTemplate, packageService, readTemplate } from "../support/package.ts";
+import {
+  type CloudFormationTemplate,
+  packageService,
+  readTemplate,
+  resourceOf,
+  resourcesOfType,
+} from "../support/package.ts";
 
 let template: CloudFormationTemplate;
 
@@ -9,15 +15,8 @@ beforeAll(async () => {
   template = readTemplate(await packageService("dev"));
 }, 180_000);
 
-function resource(logicalId: string) {
-  const found = template.Resources[logicalId];
-  if (!found) throw new Error(`No resource ${logicalId} in the template.`);
-  return found.Properties;
-}
-
-function ofType(type: string) {
-  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-}
+const resource = (logicalId: string) => resourceOf(template, logicalId).Properties;
+const ofType = (type: string) => resourcesOfType(template, type);
 
 describe("the deployed template", () => {
   it("names the API-key table as `offload keys` looks for it (lib/resource-names.ts)", () => {

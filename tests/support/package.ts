@@ -40,7 +40,25 @@ export function readTemplate(dir: string): CloudFormationTemplate {
 }
 
 export interface CloudFormationTemplate {
-  Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: unknown }>;
+  Resources: Record<string, CloudFormationResource>;
+}
+
+export interface CloudFormationResource {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: unknown;
+}
+
+/** A resource of the template by logical id; throws naming it when it is missing. */
+export function resourceOf(template: CloudFormationTemplate, logicalId: string): CloudFormationResource {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`No resource ${logicalId} in the template.`);
+  return found;
+}
+
+/** Every resource of a CloudFormation type, as [logical id, resource]. */
+export function resourcesOfType(template: CloudFormationTemplate, type: string): [string, CloudFormationResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
 async function sharedPackage(stage: string, env: Record<string, string>): Promise<string> {
